@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from patientportal.core import views as core_views
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("accounts/", include("allauth.urls")),
+    path("portal/", include("patientportal.portal.urls")),
+    path("staff/", include("patientportal.staff.urls")),
+    path("dev/outbox/", core_views.outbox_list, name="outbox_list"),
+    path("dev/outbox/<int:message_id>/", core_views.outbox_detail, name="outbox_detail"),
+    path("operator/", admin.site.urls),
+]

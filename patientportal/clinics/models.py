@@ -1,0 +1,76 @@
+import zoneinfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from patientportal.clinics.choices import CURRENCIES, Role
+from patientportal.clinics.features import AddOn, Plan
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(_("“%(value)s” is not a known time zone."), params={"value": value})
+
+
+def validate_add_ons(value: object) -> None:
+    allowed = set(AddOn.values)
+    if not isinstance(value, list) or any(item not in allowed for item in value):
+        raise ValidationError(_("Add-ons must be a list of: %(allowed)s."), params={"allowed": ", ".join(allowed)})
+
+
+class Clinic(models.Model):
+    """A tenant. Every clinic-owned row elsewhere carries a `clinic` key."""
+
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("short name in addresses"), max_length=60, unique=True)
+    time_zone = models.CharField(_("time zone"), max_length=64, default="UTC", validators=[validate_time_zone])
+    currency = models.CharField(_("currency"), max_length=3, choices=CURRENCIES, default="USD")
+    tax_rate_bp = models.PositiveIntegerField(
+        _("tax rate (basis points)"),
+        default=0,
+        validators=[MaxValueValidator(10000)],
+        help_text=_("825 means 8.25 %."),
+    )
+    plan = models.CharField(_("plan"), max_length=20, choices=Plan.choices, default=Plan.PROFESSIONAL)
+    add_ons = models.JSONField(_("add-ons"), default=list, blank=True, validators=[validate_add_ons])
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(tax_rate_bp__lte=10000), name="clinic_tax_rate_at_most_100pct"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+
+class StaffMembershipQuerySet(models.QuerySet["StaffMembership"]):
+    def for_clinic(self, clinic: Clinic) -> "StaffMembershipQuerySet":
+        return self.filter(clinic=clinic)
+
+
+class StaffMembership(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_memberships")
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="staff_memberships")
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.STAFF)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = StaffMembershipQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["clinic__name", "user__email"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "clinic"], name="one_membership_per_user_and_clinic"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.clinic} ({self.get_role_display()})"

@@ -1,0 +1,80 @@
+import time
+from collections.abc import Callable
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from patientportal.core import request_context
+
+Handler = Callable[[HttpRequest], HttpResponse]
+
+SESSION_LAST_ACTIVITY = "last_activity"
+SESSION_SIGNED_IN_AT = "signed_in_at"
+SESSION_IDLE_LIMIT = "idle_limit_seconds"
+
+
+class RequestIdMiddleware:
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        token = request_context.begin(request)
+        request.request_id = request_context.current().request_id  # type: ignore[attr-defined]
+        try:
+            response = self.get_response(request)
+        finally:
+            request_context.end(token)
+        response["X-Request-ID"] = request.request_id  # type: ignore[attr-defined]
+        return response
+
+
+class InactivityLogoutMiddleware:
+    """Automatic logoff (HIPAA 164.312(a)(2)(iii)): after a period without
+    requests, and in any case a fixed time after signing in."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.user.is_authenticated:
+            now = int(time.time())
+            session = request.session
+            idle_limit = session.get(SESSION_IDLE_LIMIT, settings.STAFF_IDLE_TIMEOUT_SECONDS)
+            last_activity = session.get(SESSION_LAST_ACTIVITY, now)
+            signed_in_at = session.get(SESSION_SIGNED_IN_AT, now)
+            if now - last_activity > idle_limit or now - signed_in_at > settings.SESSION_COOKIE_AGE:
+                logout(request)
+                messages.info(request, _("For your security you were signed out after a period of inactivity."))
+                return redirect(f"{reverse(settings.LOGIN_URL)}?{urlencode({'next': request.get_full_path()})}")
+            session[SESSION_LAST_ACTIVITY] = now
+            session.setdefault(SESSION_SIGNED_IN_AT, now)
+        return self.get_response(request)
+
+
+class SecurityHeadersMiddleware:
+    """Headers Django does not set itself: CSP, Permissions-Policy, and
+    no caching of anything shown to a signed-in user (it may hold PHI)."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+        form_action = " ".join(["'self'", *settings.CSP_EXTRA_FORM_ACTION])
+        self.csp = (
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+            "font-src 'self'; connect-src 'self'; frame-src 'self'; object-src 'none'; "
+            f"base-uri 'none'; form-action {form_action}; frame-ancestors 'none'"
+        )
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response.setdefault("Content-Security-Policy", self.csp)
+        response.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=()")
+        response.setdefault("Cross-Origin-Resource-Policy", "same-origin")
+        if request.user.is_authenticated and not request.path.startswith(settings.STATIC_URL):
+            response["Cache-Control"] = "no-store"
+        return response

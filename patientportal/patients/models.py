@@ -1,0 +1,85 @@
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
+
+from patientportal.patients.choices import PortalAccessStatus
+
+
+class PatientQuerySet(models.QuerySet["Patient"]):
+    def for_clinic(self, clinic: object) -> "PatientQuerySet":
+        return self.filter(clinic=clinic)
+
+
+class Patient(models.Model):
+    """A clinic's record of a person. Exists whether or not they use the portal."""
+
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="patients")
+    first_name = models.CharField(_("first name"), max_length=100)
+    last_name = models.CharField(_("last name"), max_length=100)
+    date_of_birth = models.DateField(_("date of birth"))
+    email = models.EmailField(_("email"), blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PatientQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["last_name", "first_name", "id"]
+        indexes = [
+            models.Index(Lower("last_name"), Lower("first_name"), "clinic", name="patient_clinic_name_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    def age_on(self, day: datetime.date) -> int:
+        had_birthday = (day.month, day.day) >= (self.date_of_birth.month, self.date_of_birth.day)
+        return day.year - self.date_of_birth.year - (0 if had_birthday else 1)
+
+
+class PortalAccessQuerySet(models.QuerySet["PortalAccess"]):
+    def for_clinic(self, clinic: object) -> "PortalAccessQuerySet":
+        return self.filter(clinic=clinic)
+
+    def for_patient(self, patient: Patient) -> "PortalAccessQuerySet":
+        return self.filter(patient=patient)
+
+    def active(self) -> "PortalAccessQuerySet":
+        return self.filter(status=PortalAccessStatus.ACTIVE)
+
+
+class PortalAccess(models.Model):
+    """Links an account to a patient record it may use in the portal.
+
+    One account can hold several links: records in several clinics, or a
+    family member's record. Disabling a link ends its use on the very next
+    request; the patient's data is untouched.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="portal_accesses")
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="portal_accesses")
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(
+        _("status"), max_length=20, choices=PortalAccessStatus.choices, default=PortalAccessStatus.ACTIVE
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    status_changed_at = models.DateTimeField(auto_now_add=True)
+
+    objects = PortalAccessQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "patient"], name="one_portal_access_per_user_and_patient"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.patient}"

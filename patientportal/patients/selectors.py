@@ -1,0 +1,48 @@
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from patientportal.patients.models import Patient, PortalAccess
+
+PATIENT_SORTS = {
+    "name": ("last_name", "first_name", "id"),
+    "-name": ("-last_name", "-first_name", "-id"),
+    "dob": ("date_of_birth", "id"),
+    "-dob": ("-date_of_birth", "-id"),
+    "created": ("created_at", "id"),
+    "-created": ("-created_at", "-id"),
+}
+
+
+def patient_search(*, clinic: object, query: str = "", sort: str = "name") -> QuerySet[Patient]:
+    """The clinic's patients whose name, email or phone contains every word of
+    `query`. `sort` is looked up in an allow-list; anything else sorts by name."""
+    patients = Patient.objects.for_clinic(clinic)
+    for word in query.split()[:5]:
+        patients = patients.filter(
+            Q(first_name__icontains=word)
+            | Q(last_name__icontains=word)
+            | Q(email__icontains=word)
+            | Q(phone__icontains=word)
+        )
+    return patients.order_by(*PATIENT_SORTS.get(sort, PATIENT_SORTS["name"]))
+
+
+def patient_get_for_clinic(*, clinic: object, patient_id: int) -> Patient:
+    try:
+        return Patient.objects.for_clinic(clinic).get(pk=patient_id)
+    except Patient.DoesNotExist:
+        raise Http404 from None
+
+
+def portal_accesses_for_user(*, user: object) -> list[PortalAccess]:
+    """Every record the account may use in the portal, with patient and clinic."""
+    return list(
+        PortalAccess.objects.active()
+        .filter(user=user)
+        .select_related("patient", "clinic")
+        .order_by("clinic__name", "patient__last_name", "patient__first_name", "id")
+    )
+
+
+def portal_accesses_for_patient(*, patient: Patient) -> list[PortalAccess]:
+    return list(PortalAccess.objects.for_patient(patient).select_related("user").order_by("created_at", "id"))

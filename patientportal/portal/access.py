@@ -1,0 +1,72 @@
+"""Who is using the portal, for which patient record, with which features.
+
+Deny by default: every portal view is wrapped in `portal_view`, which requires
+a signed-in account with an active link to the record it is using, and checks
+the clinic's plan for the view's feature on every request (a plan change or a
+disabled link takes effect on the next request).
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from patientportal.clinics.features import Feature, clinic_features
+from patientportal.clinics.models import Clinic
+from patientportal.patients.models import Patient, PortalAccess
+from patientportal.patients.selectors import portal_accesses_for_user
+from patientportal.portal.navigation import NavItem, nav_items_for
+
+SESSION_ACTIVE_ACCESS = "portal_active_access_id"
+
+
+@dataclass(frozen=True)
+class PortalContext:
+    access: PortalAccess
+    accesses: list[PortalAccess]
+    features: frozenset[Feature]
+
+    @property
+    def patient(self) -> Patient:
+        return self.access.patient
+
+    @property
+    def clinic(self) -> Clinic:
+        return self.access.clinic
+
+    @property
+    def nav_items(self) -> list[NavItem]:
+        return nav_items_for(self.features)
+
+
+def portal_context_for(request: HttpRequest) -> PortalContext | None:
+    accesses = portal_accesses_for_user(user=request.user)
+    if not accesses:
+        return None
+    chosen_id = request.session.get(SESSION_ACTIVE_ACCESS)
+    active = next((access for access in accesses if access.pk == chosen_id), accesses[0])
+    if chosen_id != active.pk:
+        request.session[SESSION_ACTIVE_ACCESS] = active.pk
+    return PortalContext(access=active, accesses=accesses, features=clinic_features(active.clinic))
+
+
+def portal_view(feature: Feature = Feature.DASHBOARD) -> Callable:
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            portal = portal_context_for(request)
+            if portal is None:
+                return render(request, "portal/no_access.html", status=403)
+            request.portal = portal  # type: ignore[attr-defined]
+            if feature not in portal.features:
+                return render(request, "portal/feature_unavailable.html", {"portal": portal}, status=403)
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator

@@ -1,0 +1,44 @@
+"""The portal's navigation and dashboard cards, each tied to a feature.
+
+A feature adds its menu entry and its dashboard card here, in one place; the
+templates show only those whose feature the clinic's plan includes.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from patientportal.clinics.features import Feature
+
+
+@dataclass(frozen=True)
+class NavItem:
+    feature: Feature
+    url_name: str
+    label: str | Promise
+
+
+@dataclass(frozen=True)
+class DashboardCard:
+    feature: Feature
+    template: str
+    # Receives the PortalContext, returns the template's context.
+    context: Callable[[object], dict] = field(default=lambda portal: {})
+
+
+NAV_ITEMS: list[NavItem] = [
+    NavItem(Feature.DASHBOARD, "portal:dashboard", _("Home")),
+]
+
+DASHBOARD_CARDS: list[DashboardCard] = []
+
+
+def nav_items_for(features: frozenset[Feature]) -> list[NavItem]:
+    return [item for item in NAV_ITEMS if item.feature in features]
+
+
+def dashboard_cards_for(portal: object) -> list[tuple[DashboardCard, dict]]:
+    features = portal.features  # type: ignore[attr-defined]
+    return [(card, card.context(portal)) for card in DASHBOARD_CARDS if card.feature in features]

@@ -1,0 +1,32 @@
+"""Deny by default for the clinic side: every staff view is wrapped in
+`staff_view`, which loads the clinic from the URL through the signed-in
+user's membership (404 for anyone else) and checks the role."""
+
+from collections.abc import Callable, Iterable
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+
+from patientportal.clinics.selectors import membership_get_for_user
+
+
+def staff_view(roles: Iterable[str] | None = None) -> Callable:
+    allowed = frozenset(roles) if roles is not None else None
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapper(request: HttpRequest, clinic_slug: str, *args: object, **kwargs: object) -> HttpResponse:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            membership = membership_get_for_user(user=request.user, clinic_slug=clinic_slug)
+            if allowed is not None and membership.role not in allowed:
+                raise PermissionDenied
+            request.membership = membership  # type: ignore[attr-defined]
+            request.clinic = membership.clinic  # type: ignore[attr-defined]
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator

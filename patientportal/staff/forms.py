@@ -1,0 +1,52 @@
+import datetime
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from patientportal.clinics.choices import Role
+
+
+class PatientSearchForm(forms.Form):
+    q = forms.CharField(
+        label=_("Search patients"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Name, email or phone")}),
+    )
+
+
+class PatientForm(forms.Form):
+    first_name = forms.CharField(label=_("First name"), max_length=100)
+    last_name = forms.CharField(label=_("Last name"), max_length=100)
+    date_of_birth = forms.DateField(
+        label=_("Date of birth"), widget=forms.DateInput(attrs={"type": "date"}), help_text=_("Format: YYYY-MM-DD")
+    )
+    email = forms.EmailField(label=_("Email"), required=False)
+    phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
+
+    def clean_first_name(self) -> str:
+        return self._required_text("first_name")
+
+    def clean_last_name(self) -> str:
+        return self._required_text("last_name")
+
+    def _required_text(self, name: str) -> str:
+        value = self.cleaned_data[name].strip()
+        if not value:
+            raise forms.ValidationError(_("This field is required."))
+        return value
+
+    def clean_date_of_birth(self) -> datetime.date:
+        value = self.cleaned_data["date_of_birth"]
+        today = timezone.localdate()
+        if value > today:
+            raise forms.ValidationError(_("The date of birth cannot be in the future."))
+        if value.year < today.year - 130:
+            raise forms.ValidationError(_("Please check the year of birth."))
+        return value
+
+
+class StaffMemberAddForm(forms.Form):
+    email = forms.EmailField(label=_("Email address"))
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.STAFF)

@@ -1,0 +1,128 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from patientportal.audit import services as audit
+from patientportal.clinics import selectors as clinic_selectors
+from patientportal.clinics import services as clinic_services
+from patientportal.clinics.choices import TEAM_MANAGER_ROLES
+from patientportal.clinics.errors import ClinicError
+from patientportal.patients import selectors as patient_selectors
+from patientportal.patients import services as patient_services
+from patientportal.patients.models import Patient
+from patientportal.staff.access import staff_view
+from patientportal.staff.forms import PatientForm, PatientSearchForm, StaffMemberAddForm
+
+PATIENTS_PER_PAGE = 25
+
+
+@login_required
+def choose_clinic(request: HttpRequest) -> HttpResponse:
+    memberships = clinic_selectors.memberships_for_user(user=request.user)
+    if len(memberships) == 1:
+        return redirect("staff:home", clinic_slug=memberships[0].clinic.slug)
+    return render(request, "staff/choose_clinic.html", {"memberships": memberships})
+
+
+@staff_view()
+def home(request: HttpRequest) -> HttpResponse:
+    clinic = request.clinic  # type: ignore[attr-defined]
+    return render(
+        request,
+        "staff/home.html",
+        {"patient_count": Patient.objects.for_clinic(clinic).count()},
+    )
+
+
+@staff_view()
+def patient_list(request: HttpRequest) -> HttpResponse:
+    clinic = request.clinic  # type: ignore[attr-defined]
+    form = PatientSearchForm(request.GET)
+    query = form.cleaned_data["q"] if form.is_valid() else ""
+    patients = patient_selectors.patient_search(clinic=clinic, query=query)
+    page = Paginator(patients, PATIENTS_PER_PAGE).get_page(request.GET.get("page"))
+    audit.record(
+        action="patients.patient_list.viewed",
+        actor=request.user,
+        clinic=clinic,
+        metadata={"page": page.number, "searched": bool(query), "shown": len(page.object_list)},
+    )
+    return render(request, "staff/patient_list.html", {"form": form, "page": page, "query": query})
+
+
+@staff_view()
+def patient_create(request: HttpRequest) -> HttpResponse:
+    clinic = request.clinic  # type: ignore[attr-defined]
+    form = PatientForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        patient = patient_services.patient_create(clinic=clinic, actor=request.user, **form.cleaned_data)
+        messages.success(request, _("Patient record created."))
+        return redirect("staff:patient_detail", clinic_slug=clinic.slug, patient_id=patient.pk)
+    return render(request, "staff/patient_form.html", {"form": form, "patient": None})
+
+
+@staff_view()
+def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
+    clinic = request.clinic  # type: ignore[attr-defined]
+    patient = patient_selectors.patient_get_for_clinic(clinic=clinic, patient_id=patient_id)
+    patient_services.patient_record_viewed(patient=patient, actor=request.user)
+    return render(
+        request,
+        "staff/patient_detail.html",
+        {"patient": patient, "portal_accesses": patient_selectors.portal_accesses_for_patient(patient=patient)},
+    )
+
+
+@staff_view()
+def patient_edit(request: HttpRequest, patient_id: int) -> HttpResponse:
+    clinic = request.clinic  # type: ignore[attr-defined]
+    patient = patient_selectors.patient_get_for_clinic(clinic=clinic, patient_id=patient_id)
+    initial = {field: getattr(patient, field) for field in patient_services.PATIENT_EDITABLE_FIELDS}
+    form = PatientForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        patient_services.patient_update(patient=patient, changes=form.cleaned_data, actor=request.user)
+        messages.success(request, _("Patient details saved."))
+        return redirect("staff:patient_detail", clinic_slug=clinic.slug, patient_id=patient.pk)
+    return render(request, "staff/patient_form.html", {"form": form, "patient": patient})
+
+
+@staff_view()
+def team(request: HttpRequest) -> HttpResponse:
+    clinic = request.clinic  # type: ignore[attr-defined]
+    can_manage = request.membership.role in TEAM_MANAGER_ROLES  # type: ignore[attr-defined]
+    form = StaffMemberAddForm(request.POST or None)
+    if request.method == "POST":
+        if not can_manage:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                clinic_services.staff_member_add(clinic=clinic, actor=request.user, **form.cleaned_data)
+            except ClinicError as error:
+                form.add_error("email", error.message)
+            else:
+                messages.success(request, _("Team member added. They have been sent an email."))
+                return redirect("staff:team", clinic_slug=clinic.slug)
+    return render(
+        request,
+        "staff/team.html",
+        {"members": clinic_selectors.team_for_clinic(clinic=clinic), "form": form, "can_manage": can_manage},
+    )
+
+
+@require_POST
+@staff_view(roles=TEAM_MANAGER_ROLES)
+def team_remove(request: HttpRequest, membership_id: int) -> HttpResponse:
+    clinic = request.clinic  # type: ignore[attr-defined]
+    membership = clinic_selectors.membership_get_in_clinic(clinic=clinic, membership_id=membership_id)
+    try:
+        clinic_services.staff_member_remove(membership=membership, actor=request.user)
+    except ClinicError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Team member removed."))
+    return redirect("staff:team", clinic_slug=clinic.slug)

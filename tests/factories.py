@@ -1,0 +1,70 @@
+import datetime
+
+import factory
+from allauth.account.models import EmailAddress
+
+from patientportal.accounts.models import User
+from patientportal.clinics.choices import Role
+from patientportal.clinics.features import AddOn, Plan
+from patientportal.clinics.models import Clinic, StaffMembership
+from patientportal.patients.models import Patient, PortalAccess
+
+PASSWORD = "correct-horse-battery"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    """An account with a verified email address and the password PASSWORD."""
+
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"person{n}@example.com")
+    password = factory.django.Password(PASSWORD)
+
+    @factory.post_generation
+    def verified(self, create: bool, extracted: bool | None, **kwargs: object) -> None:
+        if create:
+            EmailAddress.objects.create(
+                user=self, email=self.email, primary=True, verified=True if extracted is None else extracted
+            )
+
+
+class ClinicFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Clinic
+
+    name = factory.Sequence(lambda n: f"Clinic {n}")
+    slug = factory.Sequence(lambda n: f"clinic-{n}")
+    time_zone = "America/New_York"
+    plan = Plan.PREMIUM
+    add_ons = factory.LazyFunction(lambda: [AddOn.PORTAL])
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = StaffMembership
+
+    user = factory.SubFactory(UserFactory)
+    clinic = factory.SubFactory(ClinicFactory)
+    role = Role.STAFF
+
+
+class PatientFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Patient
+
+    clinic = factory.SubFactory(ClinicFactory)
+    first_name = factory.Sequence(lambda n: f"First{n}")
+    last_name = factory.Sequence(lambda n: f"Last{n}")
+    date_of_birth = datetime.date(1980, 5, 17)
+    email = factory.Sequence(lambda n: f"patient{n}@example.com")
+
+
+class PortalAccessFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PortalAccess
+
+    user = factory.SubFactory(UserFactory)
+    patient = factory.SubFactory(PatientFactory)
+    clinic = factory.SelfAttribute("patient.clinic")
