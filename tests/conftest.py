@@ -19,7 +19,6 @@ from tests.factories import (
     MembershipFactory,
     PatientFactory,
     PortalAccessFactory,
-    UserFactory,
 )
 
 

@@ -11,9 +11,23 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def test_it_creates_the_clinic_and_its_owner():
     call_command(
-        "create_clinic", "--name", "Lakeside Health", "--slug", "lakeside", "--owner-email", "Boss@Lakeside.example",
-        "--time-zone", "Europe/Berlin", "--currency", "EUR", "--tax-rate-bp", "1900", "--plan", "premium",
-        "--add-on", "portal",
+        "create_clinic",
+        "--name",
+        "Lakeside Health",
+        "--slug",
+        "lakeside",
+        "--owner-email",
+        "Boss@Lakeside.example",
+        "--time-zone",
+        "Europe/Berlin",
+        "--currency",
+        "EUR",
+        "--tax-rate-bp",
+        "1900",
+        "--plan",
+        "premium",
+        "--add-on",
+        "portal",
     )
     clinic = Clinic.objects.get(slug="lakeside")
     assert (clinic.time_zone, clinic.currency, clinic.tax_rate_bp) == ("Europe/Berlin", "EUR", 1900)
@@ -28,6 +42,15 @@ def test_it_refuses_a_taken_slug_and_a_bad_time_zone():
     with pytest.raises(CommandError, match="already uses"):
         call_command("create_clinic", "--name", "B", "--slug", "same", "--owner-email", "b@example.com")
     with pytest.raises(CommandError, match="Unknown time zone"):
-        call_command("create_clinic", "--name", "C", "--slug", "c", "--owner-email", "c@example.com",
-                     "--time-zone", "Mars/Olympus")
+        call_command(
+            "create_clinic",
+            "--name",
+            "C",
+            "--slug",
+            "c",
+            "--owner-email",
+            "c@example.com",
+            "--time-zone",
+            "Mars/Olympus",
+        )
     assert Clinic.objects.count() == 1

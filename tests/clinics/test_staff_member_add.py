@@ -14,8 +14,9 @@ pytestmark = pytest.mark.django_db
 
 def test_a_new_person_gets_an_account_without_password_and_an_email(world, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        membership = staff_member_add(clinic=world.clinic_a, email="New.Nurse@Alpha.example", role=Role.STAFF,
-                                      actor=world.owner_a)
+        membership = staff_member_add(
+            clinic=world.clinic_a, email="New.Nurse@Alpha.example", role=Role.STAFF, actor=world.owner_a
+        )
     assert membership.user.email == "new.nurse@alpha.example"
     assert not membership.user.has_usable_password()
     assert EmailAddress.objects.get(user=membership.user).verified is False

@@ -1,0 +1,140 @@
+import datetime
+
+import pytest
+from django.test import Client
+
+from patientportal.audit.models import AuditEvent
+from patientportal.patients.models import Patient
+from tests.access_matrix import assert_staff_url_is_scoped
+from tests.conftest import client_for
+from tests.factories import PatientFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/staff/alpha/",
+        "/staff/alpha/patients/",
+        "/staff/alpha/patients/new/",
+        "/staff/alpha/team/",
+        "/staff/alpha/patients/{p1}/",
+        "/staff/alpha/patients/{p1}/edit/",
+    ],
+)
+def test_every_staff_page_is_scoped_to_the_clinics_team(world, path):
+    assert_staff_url_is_scoped(world, path.format(p1=world.p1.pk))
+
+
+def test_another_clinics_patient_is_404_even_for_staff_signed_in_to_their_own_clinic(world):
+    client = client_for(world.staff_a)
+    assert client.get(f"/staff/alpha/patients/{world.pb.pk}/").status_code == 404
+    assert client.get(f"/staff/alpha/patients/{world.pb.pk}/edit/").status_code == 404
+    assert client.post(f"/staff/alpha/patients/{world.pb.pk}/edit/", {"first_name": "X"}).status_code == 404
+    assert client.get(f"/staff/beta/patients/{world.pb.pk}/").status_code == 404
+    assert Patient.objects.get(pk=world.pb.pk).first_name == "Bella"
+
+
+def test_the_patient_record_shows_details_and_the_portal_access_section(world):
+    response = client_for(world.staff_a).get(f"/staff/alpha/patients/{world.p1.pk}/")
+    assert "Paula One" in response.text
+    assert "Patient Portal Access" in response.text
+    assert "paula@example.com" in response.text
+    event = AuditEvent.objects.get(action="patients.patient.viewed")
+    assert (event.actor, event.patient, event.clinic) == (world.staff_a, world.p1, world.clinic_a)
+    assert event.ip_address == "127.0.0.1"
+    assert event.request_id == response["X-Request-ID"]
+
+
+def test_the_patient_list_searches_name_email_and_phone_case_insensitively(world):
+    PatientFactory(clinic=world.clinic_a, first_name="Zoë", last_name="Adams", phone="+1 555 0199")
+    client = client_for(world.staff_a)
+    assert "Adams, Zoë" in client.get("/staff/alpha/patients/?q=ADAMS").text
+    found = client.get("/staff/alpha/patients/?q=0199")
+    assert "Adams" in found.text and "One, Paula" not in found.text
+    both_words = client.get("/staff/alpha/patients/?q=+paula+++one+")
+    assert "One, Paula" in both_words.text and "Two, Peter" not in both_words.text
+    assert "No patient matches" in client.get("/staff/alpha/patients/?q=nobody-like-this").text
+
+
+def test_the_patient_list_never_shows_another_clinics_patients(world):
+    response = client_for(world.staff_a).get("/staff/alpha/patients/?q=bella")
+    assert "Bella" not in response.text
+
+
+def test_the_patient_list_is_paginated_25_per_page(world):
+    PatientFactory.create_batch(30, clinic=world.clinic_a)
+    client = client_for(world.staff_a)
+    first = client.get("/staff/alpha/patients/")
+    assert len(first.context["page"].object_list) == 25
+    assert "Page 1 of 2" in first.text
+    second = client.get("/staff/alpha/patients/?page=2")
+    assert len(second.context["page"].object_list) == 7
+    assert client.get("/staff/alpha/patients/?page=abc").context["page"].number == 1
+    assert client.get("/staff/alpha/patients/?page=999").context["page"].number == 2
+
+
+@pytest.mark.parametrize("patients", [3, 60])
+def test_the_patient_list_needs_the_same_number_of_queries_whatever_the_size(
+    world, patients, django_assert_num_queries
+):
+    PatientFactory.create_batch(patients, clinic=world.clinic_a)
+    client = client_for(world.staff_a)
+    client.get("/staff/alpha/patients/")
+    # session, user, membership with clinic, count, one page of patients, audit insert,
+    # session update (savepoint, update, release)
+    with django_assert_num_queries(9):
+        client.get("/staff/alpha/patients/")
+
+
+def test_staff_create_a_patient_and_bad_input_keeps_what_was_typed(world):
+    client = client_for(world.staff_a)
+    bad = client.post(
+        "/staff/alpha/patients/new/",
+        {"first_name": "Ada", "last_name": " ", "date_of_birth": "2990-01-01", "email": "ada@example.com"},
+    )
+    assert bad.status_code == 200
+    assert "This field is required." in bad.text
+    assert "cannot be in the future" in bad.text
+    assert 'value="Ada"' in bad.text and 'value="ada@example.com"' in bad.text
+    assert not Patient.objects.filter(first_name="Ada").exists()
+    good = client.post(
+        "/staff/alpha/patients/new/",
+        {"first_name": "Ada", "last_name": "Lovelace", "date_of_birth": "1990-12-10", "email": "Ada@Example.com"},
+    )
+    patient = Patient.objects.get(first_name="Ada")
+    assert good["Location"] == f"/staff/alpha/patients/{patient.pk}/"
+    assert (patient.clinic, patient.email, patient.date_of_birth) == (
+        world.clinic_a,
+        "ada@example.com",
+        datetime.date(1990, 12, 10),
+    )
+    assert AuditEvent.objects.filter(action="patients.patient.created", patient=patient).count() == 1
+
+
+def test_staff_edit_a_patient_and_the_audit_names_the_fields_not_the_values(world):
+    client = client_for(world.staff_a)
+    client.post(
+        f"/staff/alpha/patients/{world.p1.pk}/edit/",
+        {
+            "first_name": "Paula",
+            "last_name": "One-Smith",
+            "date_of_birth": "1980-05-17",
+            "email": world.p1.email,
+            "phone": "+1 555 7777",
+        },
+    )
+    world.p1.refresh_from_db()
+    assert (world.p1.last_name, world.p1.phone) == ("One-Smith", "+1 555 7777")
+    event = AuditEvent.objects.get(action="patients.patient.updated")
+    assert event.metadata == {"fields": ["last_name", "phone"]}
+    assert "One-Smith" not in str(event.metadata)
+
+
+def test_anonymous_post_to_create_changes_nothing():
+    response = Client().post(
+        "/staff/alpha/patients/new/", {"first_name": "X", "last_name": "Y", "date_of_birth": "1990-01-01"}
+    )
+    assert response.status_code == 302
+    assert not Patient.objects.exists()
