@@ -18,8 +18,13 @@ PRODUCTION_ENV = {
 def manage(*args: str, env: dict) -> subprocess.CompletedProcess:
     clean = {key: value for key, value in os.environ.items() if key not in {"DEBUG", "DATABASE_URL"}}
     return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env={**clean, **env}, capture_output=True, text=True,
-        timeout=120, check=False,
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 

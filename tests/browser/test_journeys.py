@@ -1,0 +1,88 @@
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import assert_accessible, assert_fits_the_screen, screenshot
+from tests.factories import PASSWORD, PatientFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+WIDTHS = [375, 1280]
+
+
+def sign_in(page, email: str) -> None:
+    page.goto("/accounts/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).not_to_have_url(re.compile(r"/accounts/login/"))
+
+
+def check_page(page, name: str) -> None:
+    screenshot(page, name)
+    assert_fits_the_screen(page)
+    assert_accessible(page)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_staff_sign_in_find_a_patient_and_open_the_record(world, new_page, width):
+    PatientFactory.create_batch(30, clinic=world.clinic_a)
+    page = new_page(width)
+    page.goto("/accounts/login/")
+    check_page(page, "sign-in")
+    sign_in(page, "staff@alpha.example")
+    assert page.url.endswith("/staff/alpha/")
+    check_page(page, "staff-home")
+    page.get_by_role("navigation", name="Clinic").get_by_role("link", name="Patients").click()
+    check_page(page, "staff-patient-list")
+    page.get_by_label("Search patients").fill("paula")
+    page.get_by_role("button", name="Search").click()
+    page.get_by_role("link", name="One, Paula").click()
+    assert page.get_by_role("heading", name="Paula One").is_visible()
+    assert page.get_by_role("heading", name="Patient Portal Access").is_visible()
+    check_page(page, "staff-patient-record")
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_a_patient_signs_in_and_reaches_the_portal(world, new_page, width):
+    page = new_page(width)
+    sign_in(page, "paula@example.com")
+    assert page.url.endswith("/portal/")
+    assert page.get_by_role("heading", name="Hello, Paula").is_visible()
+    assert page.get_by_text("Alpha Clinic").first.is_visible()
+    check_page(page, "portal-dashboard")
+
+
+def test_an_account_with_two_records_switches_by_keyboard(world, new_page):
+    from tests.factories import PortalAccessFactory
+
+    PortalAccessFactory(user=world.patient_user_1, patient=world.pb)
+    page = new_page(375)
+    sign_in(page, "paula@example.com")
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.textContent") == "Skip to main content"
+    switcher = page.get_by_label("Patient record")
+    switcher.focus()
+    switcher.select_option(label="Bella Beta — Beta Clinic")
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.textContent") == "Switch"
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Hello, Bella")).to_be_visible()
+    check_page(page, "portal-switched-record")
+
+
+def test_the_skip_link_moves_focus_to_the_main_content(world, new_page):
+    page = new_page(1280)
+    page.goto("/accounts/login/")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    assert page.evaluate("() => document.activeElement.id") == "main"
+
+
+def test_error_pages_are_accessible(world, new_page):
+    page = new_page(375)
+    sign_in(page, "paula@example.com")
+    page.goto("/no-such-page/")
+    assert page.get_by_role("heading", name="We couldn’t find that page").is_visible()
+    check_page(page, "not-found")
