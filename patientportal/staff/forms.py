@@ -19,9 +19,7 @@ class PatientSearchForm(forms.Form):
 class PatientForm(forms.Form):
     first_name = forms.CharField(label=_("First name"), max_length=100)
     last_name = forms.CharField(label=_("Last name"), max_length=100)
-    date_of_birth = forms.DateField(
-        label=_("Date of birth"), widget=forms.DateInput(attrs={"type": "date"}), help_text=_("Format: YYYY-MM-DD")
-    )
+    date_of_birth = forms.DateField(label=_("Date of birth"), widget=forms.DateInput(attrs={"type": "date"}))
     email = forms.EmailField(label=_("Email"), required=False)
     phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
 

@@ -42,6 +42,23 @@ def test_staff_sign_in_find_a_patient_and_open_the_record(world, new_page, width
     assert page.get_by_role("heading", name="Paula One").is_visible()
     assert page.get_by_role("heading", name="Patient Portal Access").is_visible()
     check_page(page, "staff-patient-record")
+    page.get_by_role("link", name="Edit details").click()
+    page.get_by_label("Last name").fill("")
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.get_by_text("This field is required.")).to_be_visible()
+    check_page(page, "staff-patient-form-error")
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_an_owner_manages_the_team(world, new_page, width):
+    page = new_page(width)
+    sign_in(page, "owner@alpha.example")
+    page.goto("/staff/alpha/team/")
+    page.get_by_label("Email address").fill("new.desk@alpha.example")
+    page.get_by_role("button", name="Add member").click()
+    expect(page.get_by_text("Team member added")).to_be_visible()
+    expect(page.get_by_role("cell", name="new.desk@alpha.example", exact=True)).to_be_visible()
+    check_page(page, "staff-team")
 
 
 @pytest.mark.parametrize("width", WIDTHS)

@@ -16,7 +16,11 @@ PRODUCTION_ENV = {
 
 
 def manage(*args: str, env: dict) -> subprocess.CompletedProcess:
-    clean = {key: value for key, value in os.environ.items() if key not in {"DEBUG", "DATABASE_URL"}}
+    clean = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DEBUG", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    }
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,

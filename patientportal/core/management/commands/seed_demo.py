@@ -85,12 +85,16 @@ class Command(BaseCommand):
             "--if-empty", action="store_true", help="Do nothing (but print the logins) if any clinic exists."
         )
 
-    @transaction.atomic
     def handle(self, *args: object, **options: object) -> None:
         if options["if_empty"] and Clinic.objects.exists():
             self.stdout.write("Demo data not loaded: the database already has clinics.")
-            self._print_logins()
-            return
+        else:
+            self._seed()
+        # Printed last, after the emails the seeding sends to the console.
+        self._print_logins()
+
+    @transaction.atomic
+    def _seed(self) -> None:
         operator = demo_user(OPERATOR_EMAIL, "Olu", "Operator", is_staff=True, is_superuser=True)
         clinics = {spec["slug"]: self._clinic(spec, operator) for spec in CLINICS}
         for slug, email, role, first, last in STAFF:
@@ -98,7 +102,6 @@ class Command(BaseCommand):
             StaffMembership.objects.get_or_create(user=user, clinic=clinics[slug], defaults={"role": role})
         for slug, first, last, born, email, phone, account in PATIENTS:
             self._patient(clinics[slug], first, last, born, email, phone, account, operator)
-        self._print_logins()
 
     def _clinic(self, spec: dict, operator: User) -> Clinic:
         existing = Clinic.objects.filter(slug=spec["slug"]).first()

@@ -1,0 +1,88 @@
+"""Take the README's tour screenshots from a fresh demo database.
+
+    .venv/bin/python scripts/screenshots.py
+
+Starts the portal on a temporary SQLite database with the demo data, signs in
+as demo users in headless Chromium and writes docs/screenshots/*.png.
+"""
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from tests.browser.conftest import CHROMIUM_ARGS, find_chromium  # noqa: E402
+
+OUT = ROOT / "docs" / "screenshots"
+PORT = 8765
+BASE = f"http://127.0.0.1:{PORT}"
+PASSWORD = "portal-demo-2026"
+
+
+def start_server(database: Path) -> subprocess.Popen:
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}", "DEBUG": "true"}
+    for command in (["migrate", "--noinput"], ["createcachetable"], ["seed_demo"]):
+        subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, env=env, check=True, capture_output=True)
+    server = subprocess.Popen(
+        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{PORT}", "--noreload"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    for _ in range(50):
+        try:
+            urllib.request.urlopen(f"{BASE}/healthz", timeout=1)
+            return server
+        except OSError:
+            time.sleep(0.2)
+    server.kill()
+    raise SystemExit("The server did not start.")
+
+
+def sign_in(page, email: str) -> None:
+    page.goto(f"{BASE}/accounts/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+
+
+def shoot(browser, name: str, width: int, email: str | None, path: str) -> None:
+    context = browser.new_context(viewport={"width": width, "height": 800 if width > 500 else 740})
+    page = context.new_page()
+    if email:
+        sign_in(page, email)
+    page.goto(f"{BASE}{path}")
+    page.screenshot(path=str(OUT / f"{name}.png"), full_page=False)
+    context.close()
+    print(f"docs/screenshots/{name}.png")
+
+
+def main() -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as folder:
+        server = start_server(Path(folder) / "screens.sqlite3")
+        try:
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(executable_path=find_chromium(), args=CHROMIUM_ARGS)
+                shoot(browser, "sign-in-phone", 375, None, "/accounts/login/")
+                shoot(browser, "portal-dashboard-phone", 375, "maria@patient.example", "/portal/")
+                shoot(browser, "staff-patients", 1280, "owner@harbor.example", "/staff/harbor/patients/")
+                shoot(browser, "staff-patient-record", 1280, "owner@harbor.example", "/staff/harbor/patients/7/")
+                shoot(browser, "staff-team", 1280, "owner@harbor.example", "/staff/harbor/team/")
+                shoot(browser, "home-staff-and-patient", 1280, "nurse@harbor.example", "/")
+                browser.close()
+        finally:
+            server.kill()
+
+
+if __name__ == "__main__":
+    main()
