@@ -29,9 +29,11 @@ def patient_search(*, clinic: object, query: str = "", sort: str = "name") -> Qu
 
 def patient_get_for_clinic(*, clinic: object, patient_id: int) -> Patient:
     try:
-        return Patient.objects.for_clinic(clinic).get(pk=patient_id)
+        patient = Patient.objects.for_clinic(clinic).get(pk=patient_id)
     except Patient.DoesNotExist:
         raise Http404 from None
+    patient.clinic = clinic  # already loaded by the caller; saves a query
+    return patient
 
 
 def portal_accesses_for_user(*, user: object) -> list[PortalAccess]:
@@ -39,7 +41,7 @@ def portal_accesses_for_user(*, user: object) -> list[PortalAccess]:
     return list(
         PortalAccess.objects.active()
         .filter(user=user)
-        .select_related("patient", "clinic")
+        .select_related("patient__clinic")
         .order_by("clinic__name", "patient__last_name", "patient__first_name", "id")
     )
 

@@ -35,7 +35,7 @@ class PortalContext:
 
     @property
     def clinic(self) -> Clinic:
-        return self.access.clinic
+        return self.access.patient.clinic
 
     @property
     def nav_items(self) -> list[NavItem]:
@@ -50,7 +50,7 @@ def portal_context_for(request: HttpRequest) -> PortalContext | None:
     active = next((access for access in accesses if access.pk == chosen_id), accesses[0])
     if chosen_id != active.pk:
         request.session[SESSION_ACTIVE_ACCESS] = active.pk
-    return PortalContext(access=active, accesses=accesses, features=clinic_features(active.clinic))
+    return PortalContext(access=active, accesses=accesses, features=clinic_features(active.patient.clinic))
 
 
 def portal_view(feature: Feature = Feature.DASHBOARD) -> Callable:

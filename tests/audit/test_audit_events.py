@@ -39,3 +39,15 @@ def test_an_event_records_the_object_and_who(world):
     assert event.actor_email == "staff@alpha.example"
     assert AuditEvent.objects.for_patient(world.p1).get() == event
     assert AuditEvent.objects.for_clinic(world.clinic_b).count() == 0
+
+
+def test_a_refused_request_is_audited_with_who_and_where(world):
+    from tests.conftest import client_for
+
+    client_for(world.owner_b).get(f"/staff/alpha/patients/{world.p1.pk}/")
+    client_for(world.staff_a).post("/staff/alpha/team/", {"email": "x@alpha.example", "role": "staff"})
+    denials = AuditEvent.objects.filter(action="access.denied").order_by("id")
+    assert [(event.actor, event.metadata["status"], event.metadata["path"]) for event in denials] == [
+        (world.owner_b, 404, f"/staff/alpha/patients/{world.p1.pk}/"),
+        (world.staff_a, 403, "/staff/alpha/team/"),
+    ]

@@ -119,3 +119,17 @@ def test_an_account_linked_only_in_another_clinic_never_sees_this_clinics_record
     page = client_for(outsider).get("/portal/")
     assert "Alpha Clinic" not in page.text
     assert "Paula" not in page.text
+
+
+@pytest.mark.parametrize("extra_records", [0, 8])
+def test_the_dashboard_needs_the_same_number_of_queries_whatever_the_number_of_records(
+    world, extra_records, django_assert_num_queries
+):
+    for _ in range(extra_records):
+        PortalAccessFactory(user=world.patient_user_1, patient__clinic=world.clinic_b)
+    client = client_for(world.patient_user_1)
+    client.get("/portal/")
+    # session, user, the account's links with patients and clinics, audit insert,
+    # session update (savepoint, update, release)
+    with django_assert_num_queries(7):
+        assert client.get("/portal/").status_code == 200
