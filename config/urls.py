@@ -2,12 +2,15 @@ from django.contrib import admin
 from django.urls import include, path
 
 from patientportal.core import views as core_views
+from patientportal.portal import invitation_views
 
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     path("accounts/", include("allauth.urls")),
     path("portal/", include("patientportal.portal.urls")),
+    path("invite/accept/", invitation_views.invitation_accept_page, name="invitation_accept"),
+    path("invite/<str:token>/", invitation_views.invitation_open, name="invitation_open"),
     path("staff/", include("patientportal.staff.urls")),
     path("dev/outbox/", core_views.outbox_list, name="outbox_list"),
     path("dev/outbox/<int:message_id>/", core_views.outbox_detail, name="outbox_detail"),

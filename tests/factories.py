@@ -7,6 +7,7 @@ from patientportal.accounts.models import User
 from patientportal.clinics.choices import Role
 from patientportal.clinics.features import AddOn, Plan
 from patientportal.clinics.models import Clinic, StaffMembership
+from patientportal.patients.choices import PortalStatus
 from patientportal.patients.models import Patient, PortalAccess
 
 PASSWORD = "correct-horse-battery"
@@ -62,9 +63,18 @@ class PatientFactory(factory.django.DjangoModelFactory):
 
 
 class PortalAccessFactory(factory.django.DjangoModelFactory):
+    """A working link: the patient's portal access is enabled as well."""
+
     class Meta:
         model = PortalAccess
+        skip_postgeneration_save = True
 
     user = factory.SubFactory(UserFactory)
     patient = factory.SubFactory(PatientFactory)
     clinic = factory.SelfAttribute("patient.clinic")
+
+    @factory.post_generation
+    def enable_patient(self, create: bool, extracted: object, **kwargs: object) -> None:
+        if create and self.patient.portal_status != PortalStatus.ENABLED:
+            Patient.objects.filter(pk=self.patient.pk).update(portal_status=PortalStatus.ENABLED)
+            self.patient.portal_status = PortalStatus.ENABLED

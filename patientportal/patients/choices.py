@@ -3,5 +3,48 @@ from django.utils.translation import gettext_lazy as _
 
 
 class PortalAccessStatus(models.TextChoices):
+    """Of one account ↔ record link."""
+
     ACTIVE = "active", _("Active")
     DISABLED = "disabled", _("Disabled")
+
+
+class PortalStatus(models.TextChoices):
+    """Of a patient record: may it be used in the portal at all?"""
+
+    NOT_ENABLED = "not_enabled", _("Not enabled")
+    ENABLED = "enabled", _("Enabled")
+    DISABLED = "disabled", _("Disabled")
+
+
+# The only moves a patient's portal status can make.
+PORTAL_STATUS_TRANSITIONS: dict[str, frozenset[str]] = {
+    PortalStatus.NOT_ENABLED: frozenset({PortalStatus.ENABLED}),
+    PortalStatus.ENABLED: frozenset({PortalStatus.DISABLED}),
+    PortalStatus.DISABLED: frozenset({PortalStatus.ENABLED}),
+}
+
+
+class InvitationStatus(models.TextChoices):
+    """PENDING, ACCEPTED and REVOKED are stored. EXPIRED is never stored: a
+    pending invitation whose `expires_at` has passed reads as expired, so a
+    link stops working at its expiry whatever any background job did."""
+
+    PENDING = "pending", _("Pending")
+    ACCEPTED = "accepted", _("Accepted")
+    EXPIRED = "expired", _("Expired")
+    REVOKED = "revoked", _("Revoked")
+
+
+INVITATION_TRANSITIONS: dict[str, frozenset[str]] = {
+    InvitationStatus.PENDING: frozenset({InvitationStatus.ACCEPTED, InvitationStatus.REVOKED}),
+    InvitationStatus.ACCEPTED: frozenset(),
+    InvitationStatus.REVOKED: frozenset(),
+}
+
+INVITATION_BADGES = {
+    InvitationStatus.PENDING: "info",
+    InvitationStatus.ACCEPTED: "success",
+    InvitationStatus.EXPIRED: "neutral",
+    InvitationStatus.REVOKED: "danger",
+}

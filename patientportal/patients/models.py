@@ -3,9 +3,15 @@ import datetime
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from patientportal.patients.choices import PortalAccessStatus
+from patientportal.patients.choices import (
+    INVITATION_BADGES,
+    InvitationStatus,
+    PortalAccessStatus,
+    PortalStatus,
+)
 
 
 class PatientQuerySet(models.QuerySet["Patient"]):
@@ -22,6 +28,10 @@ class Patient(models.Model):
     date_of_birth = models.DateField(_("date of birth"))
     email = models.EmailField(_("email"), blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
+    portal_status = models.CharField(
+        _("portal access"), max_length=20, choices=PortalStatus.choices, default=PortalStatus.NOT_ENABLED
+    )
+    portal_status_changed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -83,3 +93,66 @@ class PortalAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} → {self.patient}"
+
+
+class InvitationQuerySet(models.QuerySet["Invitation"]):
+    def for_clinic(self, clinic: object) -> "InvitationQuerySet":
+        return self.filter(clinic=clinic)
+
+    def for_patient(self, patient: Patient) -> "InvitationQuerySet":
+        return self.filter(patient=patient)
+
+    def pending_at(self, now: datetime.datetime) -> "InvitationQuerySet":
+        return self.filter(status=InvitationStatus.PENDING, expires_at__gt=now)
+
+
+class Invitation(models.Model):
+    """An emailed link that lets the holder link their account to a patient record.
+
+    Only the SHA-256 of the token is stored; the token itself exists only in
+    the email. Single use: accepting moves it out of PENDING.
+    """
+
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="invitations")
+    email = models.EmailField(_("sent to"))
+    token_hash = models.CharField(max_length=64, unique=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=InvitationStatus.choices, default=InvitationStatus.PENDING
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("sent at"))
+    expires_at = models.DateTimeField(_("expires at"))
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["patient", "status", "expires_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=["pending", "accepted", "revoked"]), name="invitation_status_stored"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Invitation {self.pk} for patient {self.patient_id}"
+
+    def status_at(self, now: datetime.datetime) -> str:
+        if self.status == InvitationStatus.PENDING and self.expires_at <= now:
+            return InvitationStatus.EXPIRED
+        return self.status
+
+    def display_status(self) -> InvitationStatus:
+        return InvitationStatus(self.status_at(timezone.now()))
+
+    def badge(self) -> str:
+        return INVITATION_BADGES[self.display_status()]

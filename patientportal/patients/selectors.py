@@ -1,7 +1,8 @@
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from patientportal.patients.models import Patient, PortalAccess
+from patientportal.patients.choices import PortalStatus
+from patientportal.patients.models import Invitation, Patient, PortalAccess
 
 PATIENT_SORTS = {
     "name": ("last_name", "first_name", "id"),
@@ -40,7 +41,7 @@ def portal_accesses_for_user(*, user: object) -> list[PortalAccess]:
     """Every record the account may use in the portal, with patient and clinic."""
     return list(
         PortalAccess.objects.active()
-        .filter(user=user)
+        .filter(user=user, patient__portal_status=PortalStatus.ENABLED)
         .select_related("patient__clinic")
         .order_by("clinic__name", "patient__last_name", "patient__first_name", "id")
     )
@@ -48,3 +49,20 @@ def portal_accesses_for_user(*, user: object) -> list[PortalAccess]:
 
 def portal_accesses_for_patient(*, patient: Patient) -> list[PortalAccess]:
     return list(PortalAccess.objects.for_patient(patient).select_related("user").order_by("created_at", "id"))
+
+
+def invitations_for_patient(*, patient: Patient) -> list[Invitation]:
+    return list(
+        Invitation.objects.for_patient(patient)
+        .select_related("created_by", "accepted_by", "revoked_by")
+        .order_by("-created_at", "-id")
+    )
+
+
+def invitation_get_for_patient(*, patient: Patient, invitation_id: int) -> Invitation:
+    try:
+        invitation = Invitation.objects.for_patient(patient).get(pk=invitation_id)
+    except Invitation.DoesNotExist:
+        raise Http404 from None
+    invitation.patient = patient
+    return invitation

@@ -5,8 +5,14 @@ from django.utils import timezone
 
 from patientportal.accounts.emails import normalize_email
 from patientportal.audit import services as audit
-from patientportal.patients.choices import PortalAccessStatus
-from patientportal.patients.models import Patient, PortalAccess
+from patientportal.patients.choices import (
+    PORTAL_STATUS_TRANSITIONS,
+    InvitationStatus,
+    PortalAccessStatus,
+    PortalStatus,
+)
+from patientportal.patients.errors import PatientError
+from patientportal.patients.models import Invitation, Patient, PortalAccess
 
 PATIENT_EDITABLE_FIELDS = ("first_name", "last_name", "date_of_birth", "email", "phone")
 
@@ -89,3 +95,73 @@ def portal_access_grant(*, user: object, patient: Patient, actor: object) -> Por
         obj=access,
     )
     return access
+
+
+def patient_lock(patient: Patient) -> Patient:
+    """Re-read the patient under a row lock. Every portal-access and invitation
+    change of a patient takes this lock first, so they happen one at a time."""
+    locked = Patient.objects.select_for_update().get(pk=patient.pk)
+    locked.clinic = patient.clinic
+    return locked
+
+
+def _portal_status_move(*, patient: Patient, to: str, actor: object, now: datetime.datetime) -> None:
+    if to not in PORTAL_STATUS_TRANSITIONS[patient.portal_status]:
+        raise PatientError("portal_already_enabled" if to == PortalStatus.ENABLED else "portal_not_active")
+    before = patient.portal_status
+    patient.portal_status = to
+    patient.portal_status_changed_at = now
+    patient.save(update_fields=["portal_status", "portal_status_changed_at", "updated_at"])
+    audit.record(
+        action=f"patients.portal.{'enabled' if to == PortalStatus.ENABLED else 'disabled'}",
+        actor=actor,
+        clinic=patient.clinic,
+        patient=patient,
+        obj=patient,
+        metadata={"from": before},
+    )
+
+
+@transaction.atomic
+def portal_enable(*, patient: Patient, email: str, actor: object, now: datetime.datetime | None = None) -> Patient:
+    """Allow the record to be used in the portal, with the email invitations go to.
+    After a disable, the earlier links stay off: a new invitation is needed."""
+    now = now or timezone.now()
+    locked = patient_lock(patient)
+    address = normalize_email(email)
+    if not address:
+        raise PatientError("no_email")
+    if locked.email != address:
+        locked.email = address
+        locked.save(update_fields=["email", "updated_at"])
+    _portal_status_move(patient=locked, to=PortalStatus.ENABLED, actor=actor, now=now)
+    return locked
+
+
+@transaction.atomic
+def portal_disable(*, patient: Patient, actor: object, now: datetime.datetime | None = None) -> Patient:
+    """End the record's portal use at once: every link is disabled (open sessions
+    lose it on their next request) and every pending invitation is revoked.
+    Appointments, orders and documents are untouched."""
+    now = now or timezone.now()
+    locked = patient_lock(patient)
+    _portal_status_move(patient=locked, to=PortalStatus.DISABLED, actor=actor, now=now)
+    revoked = (
+        Invitation.objects.for_patient(locked)
+        .pending_at(now)
+        .update(status=InvitationStatus.REVOKED, revoked_by=actor, revoked_at=now)
+    )
+    links = (
+        PortalAccess.objects.for_patient(locked)
+        .active()
+        .update(status=PortalAccessStatus.DISABLED, status_changed_at=now)
+    )
+    audit.record(
+        action="patients.portal.disabled_effects",
+        actor=actor,
+        clinic=locked.clinic,
+        patient=locked,
+        obj=locked,
+        metadata={"invitations_revoked": revoked, "links_disabled": links},
+    )
+    return locked

@@ -48,3 +48,26 @@ class PatientForm(forms.Form):
 class StaffMemberAddForm(forms.Form):
     email = forms.EmailField(label=_("Email address"))
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.STAFF)
+
+
+class PortalEnableForm(forms.Form):
+    email = forms.EmailField(
+        label=_("Patient's email address"),
+        help_text=_("Invitations are sent to this address; the patient must use it for their account."),
+    )
+
+
+class InvitationSendForm(forms.Form):
+    expires_in_hours = forms.IntegerField(
+        label=_("Link expires after (hours)"),
+        initial=48,
+        min_value=1,
+        max_value=168,
+        help_text=_("From 1 hour to 7 days (168 hours). Default 48 hours."),
+        error_messages={
+            "min_value": _("An invitation must be valid for at least 1 hour."),
+            "max_value": _("An invitation can be valid for at most 7 days (168 hours)."),
+            "invalid": _("Enter a whole number of hours, for example 48."),
+            "required": _("Enter how many hours the link should work, for example 48."),
+        },
+    )

@@ -14,9 +14,16 @@ from patientportal.clinics.choices import TEAM_MANAGER_ROLES
 from patientportal.clinics.errors import ClinicError
 from patientportal.patients import selectors as patient_selectors
 from patientportal.patients import services as patient_services
+from patientportal.patients.choices import InvitationStatus
 from patientportal.patients.models import Patient
 from patientportal.staff.access import staff_view
-from patientportal.staff.forms import PatientForm, PatientSearchForm, StaffMemberAddForm
+from patientportal.staff.forms import (
+    InvitationSendForm,
+    PatientForm,
+    PatientSearchForm,
+    PortalEnableForm,
+    StaffMemberAddForm,
+)
 
 PATIENTS_PER_PAGE = 25
 
@@ -70,12 +77,29 @@ def patient_create(request: HttpRequest) -> HttpResponse:
 def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
     clinic = request.clinic  # type: ignore[attr-defined]
     patient = patient_selectors.patient_get_for_clinic(clinic=clinic, patient_id=patient_id)
+    return render_patient_record(request, patient)
+
+
+def render_patient_record(
+    request: HttpRequest,
+    patient: Patient,
+    *,
+    enable_form: PortalEnableForm | None = None,
+    invite_form: InvitationSendForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The record's Overview, also shown again with errors by the portal-access actions."""
     patient_services.patient_record_viewed(patient=patient, actor=request.user)
-    return render(
-        request,
-        "staff/patient_detail.html",
-        {"patient": patient, "portal_accesses": patient_selectors.portal_accesses_for_patient(patient=patient)},
-    )
+    invitations = patient_selectors.invitations_for_patient(patient=patient)
+    context = {
+        "patient": patient,
+        "portal_accesses": patient_selectors.portal_accesses_for_patient(patient=patient),
+        "invitations": invitations,
+        "pending_count": sum(1 for item in invitations if item.display_status() == InvitationStatus.PENDING),
+        "enable_form": enable_form or PortalEnableForm(initial={"email": patient.email}),
+        "invite_form": invite_form or InvitationSendForm(),
+    }
+    return render(request, "staff/patient_detail.html", context, status=status)
 
 
 @staff_view()

@@ -1,0 +1,32 @@
+from django.utils.translation import gettext_lazy as _
+
+
+class PatientError(Exception):
+    """A refused portal-access or invitation action; `code` is stable, `message` is for people."""
+
+    MESSAGES = {
+        "portal_already_enabled": _("Portal access is already enabled for this patient."),
+        "portal_not_enabled": _("Enable portal access for this patient before sending an invitation."),
+        "portal_not_active": _("Portal access is not enabled for this patient."),
+        "no_email": _("Enter the patient's email address first."),
+        "expiry_out_of_range": _("An invitation must expire after at least 1 hour and at most 7 days (168 hours)."),
+        "too_many_pending": _(
+            "This patient already has 3 pending invitations. Revoke one first, then send a new invitation."
+        ),
+        "not_pending": _("Only a pending invitation can be revoked."),
+        # Accepting an invitation
+        "unknown": _("This invitation link is not valid. Check that you copied the whole link from the email."),
+        "expired": _("This invitation has expired. Ask your clinic to send you a new one."),
+        "revoked": _("This invitation was cancelled by the clinic. Ask your clinic to send you a new one."),
+        "used": _("This invitation has already been used. Sign in to reach your portal."),
+        "portal_disabled": _("Portal access for this record is switched off. Contact your clinic."),
+        "email_mismatch": _(
+            "This invitation was sent to a different email address than the one on your account, so we "
+            "cannot link it. Sign out, then create an account or sign in with the address the invitation was sent to."
+        ),
+    }
+
+    def __init__(self, code: str) -> None:
+        self.code = code
+        self.message = self.MESSAGES[code]
+        super().__init__(str(self.message))

@@ -1,0 +1,198 @@
+"""Invitations: the services that send, revoke and accept them (PRODUCT.md F-2, F-3).
+
+Tokens are 256 random bits from `secrets`, sent only in the email; the
+database keeps their SHA-256. Every change to a patient's invitations first
+locks the patient row (then the invitation row), always in that order.
+"""
+
+import datetime
+import hashlib
+import hmac
+import secrets
+
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from patientportal.accounts.emails import emails_match, normalize_email
+from patientportal.audit import services as audit
+from patientportal.core.emails import queue_templated_email
+from patientportal.patients.choices import INVITATION_TRANSITIONS, InvitationStatus, PortalStatus
+from patientportal.patients.errors import PatientError
+from patientportal.patients.models import Invitation, Patient, PortalAccess
+from patientportal.patients.services import patient_lock, portal_access_grant
+
+MAX_PENDING_INVITATIONS = 3
+MIN_EXPIRY = datetime.timedelta(hours=1)
+MAX_EXPIRY = datetime.timedelta(days=7)
+DEFAULT_EXPIRY = datetime.timedelta(hours=48)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def invitation_url(token: str) -> str:
+    return settings.SITE_URL + reverse("invitation_open", kwargs={"token": token})
+
+
+@transaction.atomic
+def invitation_send(
+    *, patient: Patient, expires_in: datetime.timedelta, actor: object, now: datetime.datetime | None = None
+) -> tuple[Invitation, str]:
+    """Create a pending invitation for the patient's email and email the link.
+    Returns the invitation and the token (which is not stored)."""
+    now = now or timezone.now()
+    if not MIN_EXPIRY <= expires_in <= MAX_EXPIRY:
+        raise PatientError("expiry_out_of_range")
+    locked = patient_lock(patient)
+    if locked.portal_status != PortalStatus.ENABLED:
+        raise PatientError("portal_not_enabled")
+    if not locked.email:
+        raise PatientError("no_email")
+    # Counted under the patient's lock, so two staff clicking at once cannot both get a fourth.
+    if Invitation.objects.for_patient(locked).pending_at(now).count() >= MAX_PENDING_INVITATIONS:
+        raise PatientError("too_many_pending")
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation.objects.create(
+        clinic=locked.clinic,
+        patient=locked,
+        email=normalize_email(locked.email),
+        token_hash=token_hash(token),
+        created_by=actor,
+        created_at=now,
+        expires_at=now + expires_in,
+    )
+    audit.record(
+        action="patients.invitation.sent",
+        actor=actor,
+        clinic=locked.clinic,
+        patient=locked,
+        obj=invitation,
+        metadata={"expires_in_hours": round(expires_in.total_seconds() / 3600, 2)},
+    )
+    _email_invitation(invitation=invitation, token=token, actor=actor)
+    return invitation, token
+
+
+def _email_invitation(*, invitation: Invitation, token: str, actor: object) -> None:
+    clinic = invitation.clinic
+    expires_local = timezone.localtime(invitation.expires_at, clinic.zone)
+    queue_templated_email(
+        template_prefix="patients/email/invitation",
+        to=invitation.email,
+        context={
+            "clinic": clinic,
+            "invited_by": actor.get_full_name(),  # type: ignore[attr-defined]
+            "expires_at": expires_local,
+            "time_zone": clinic.time_zone,
+            "url": invitation_url(token),
+        },
+    )
+
+
+def _transition(*, invitation: Invitation, to: str, fields: dict) -> bool:
+    """Compare-and-set: moves the invitation only if it is still in the state we read."""
+    if to not in INVITATION_TRANSITIONS[invitation.status]:
+        return False
+    moved = Invitation.objects.filter(pk=invitation.pk, status=invitation.status).update(status=to, **fields)
+    if moved:
+        invitation.status = to
+        for name, value in fields.items():
+            setattr(invitation, name, value)
+    return bool(moved)
+
+
+@transaction.atomic
+def invitation_revoke(*, invitation: Invitation, actor: object, now: datetime.datetime | None = None) -> Invitation:
+    now = now or timezone.now()
+    patient_lock(invitation.patient)
+    invitation.refresh_from_db()
+    if invitation.status_at(now) != InvitationStatus.PENDING or not _transition(
+        invitation=invitation, to=InvitationStatus.REVOKED, fields={"revoked_by": actor, "revoked_at": now}
+    ):
+        raise PatientError("not_pending")
+    audit.record(
+        action="patients.invitation.revoked",
+        actor=actor,
+        clinic=invitation.clinic,
+        patient=invitation.patient,
+        obj=invitation,
+    )
+    return invitation
+
+
+def invitation_find(*, token: str) -> Invitation | None:
+    """The invitation a token belongs to, whatever its state; None if unknown."""
+    digest = token_hash(token)
+    invitation = Invitation.objects.select_related("clinic", "patient").filter(token_hash=digest).first()
+    # The lookup is by hash; comparing the digests again in constant time
+    # keeps any timing difference away from the secret.
+    if invitation is None or not hmac.compare_digest(invitation.token_hash, digest):
+        return None
+    return invitation
+
+
+def invitation_problem(*, invitation: Invitation | None, now: datetime.datetime | None = None) -> str | None:
+    """Why this invitation cannot be used now (an error code), or None if it can."""
+    now = now or timezone.now()
+    if invitation is None:
+        return "unknown"
+    if invitation.patient.portal_status != PortalStatus.ENABLED:
+        return "portal_disabled"
+    return {
+        InvitationStatus.PENDING: None,
+        InvitationStatus.EXPIRED: "expired",
+        InvitationStatus.REVOKED: "revoked",
+        InvitationStatus.ACCEPTED: "used",
+    }[invitation.status_at(now)]
+
+
+def account_owns_email(*, user: object, email: str) -> bool:
+    """Does the account hold this address, verified? Compared with the project's
+    one normalisation (accounts.emails), never by database case-folding."""
+    verified = EmailAddress.objects.filter(user=user, verified=True).values_list("email", flat=True)
+    return any(emails_match(address, email) for address in verified)
+
+
+def invitation_accept(*, token: str, user: object, now: datetime.datetime | None = None) -> PortalAccess:
+    """Link the account to the invited patient's record. A refusal is audited
+    (outside the rolled-back transaction) and raised as a PatientError."""
+    found = invitation_find(token=token)
+    try:
+        return _invitation_accept_locked(found=found, user=user, now=now or timezone.now())
+    except PatientError as refusal:
+        audit.record(
+            action="patients.invitation.refused",
+            actor=user,
+            clinic=found.clinic if found else None,
+            patient=found.patient if found else None,
+            obj=found,
+            metadata={"reason": refusal.code},
+        )
+        raise
+
+
+@transaction.atomic
+def _invitation_accept_locked(*, found: Invitation | None, user: object, now: datetime.datetime) -> PortalAccess:
+    # Every check runs again here, under the patient's and the invitation's locks.
+    if found is None:
+        raise PatientError("unknown")
+    patient = patient_lock(found.patient)
+    invitation = Invitation.objects.select_for_update().select_related("clinic").get(pk=found.pk)
+    invitation.patient = patient
+    problem = invitation_problem(invitation=invitation, now=now)
+    if problem:
+        raise PatientError(problem)
+    if not account_owns_email(user=user, email=invitation.email):
+        raise PatientError("email_mismatch")
+    if not _transition(
+        invitation=invitation, to=InvitationStatus.ACCEPTED, fields={"accepted_by": user, "accepted_at": now}
+    ):
+        raise PatientError("used")
+    audit.record(
+        action="patients.invitation.accepted", actor=user, clinic=invitation.clinic, patient=patient, obj=invitation
+    )
+    return portal_access_grant(user=user, patient=patient, actor=user)
