@@ -30,36 +30,39 @@ ATTEMPTS_PER_MINUTE = 20
 PROBLEM_STATUS = {"unknown": 404}
 
 
-def _private(response: HttpResponse) -> HttpResponse:
-    response["Referrer-Policy"] = "no-referrer"
+def _private(response: HttpResponse, *, token_in_url: bool = False) -> HttpResponse:
+    # Where the token is in the address, no Referer may carry it anywhere.
+    # The token-free accept page keeps "same-origin": with "no-referrer" the
+    # browser sends `Origin: null` on its form post and the CSRF check fails.
+    response["Referrer-Policy"] = "no-referrer" if token_in_url else "same-origin"
     response["Cache-Control"] = "no-store"
     return response
 
 
-def _too_many(request: HttpRequest) -> HttpResponse | None:
+def _too_many(request: HttpRequest, *, token_in_url: bool = False) -> HttpResponse | None:
     if limit_exceeded(scope="invitation", key=client_ip(request) or "-", limit=ATTEMPTS_PER_MINUTE, period_seconds=60):
-        return _private(render(request, "portal/invitation/too_many.html", status=429))
+        return _private(render(request, "portal/invitation/too_many.html", status=429), token_in_url=token_in_url)
     return None
 
 
-def _problem_page(request: HttpRequest, code: str) -> HttpResponse:
+def _problem_page(request: HttpRequest, code: str, *, token_in_url: bool = False) -> HttpResponse:
     request.session.pop(INVITATION_SESSION_KEY, None)
     error = PatientError(code)
-    return _private(
-        render(request, "portal/invitation/problem.html", {"error": error}, status=PROBLEM_STATUS.get(code, 410))
-    )
+    status = PROBLEM_STATUS.get(code, 410)
+    page = render(request, "portal/invitation/problem.html", {"error": error}, status=status)
+    return _private(page, token_in_url=token_in_url)
 
 
 @never_cache
 @require_http_methods(["GET"])
 def invitation_open(request: HttpRequest, token: str) -> HttpResponse:
-    if refused := _too_many(request):
+    if refused := _too_many(request, token_in_url=True):
         return refused
     problem = invitation_problem(invitation=invitation_find(token=token))
     if problem:
-        return _problem_page(request, problem)
+        return _problem_page(request, problem, token_in_url=True)
     request.session[INVITATION_SESSION_KEY] = token
-    return _private(redirect("invitation_accept"))
+    return _private(redirect("invitation_accept"), token_in_url=True)
 
 
 @never_cache

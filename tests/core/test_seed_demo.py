@@ -34,7 +34,21 @@ def test_seed_demo_creates_both_plans_and_is_idempotent(capsys):
     nurse = User.objects.get(email="nurse@harbor.example")
     assert nurse.staff_memberships.get().clinic == harbor
     assert nurse.portal_accesses.get().clinic == riverside
-    assert "maria@patient.example" in capsys.readouterr().out
+    output = capsys.readouterr().out
+    assert "maria@patient.example" in output
+    assert "/invite/" in output  # the pending invitation's link, to try accepting
+
+
+def test_seed_demo_has_invitations_in_every_status():
+    from patientportal.patients.choices import InvitationStatus, PortalStatus
+    from patientportal.patients.models import Invitation
+
+    call_command("seed_demo")
+    statuses = {invitation.display_status() for invitation in Invitation.objects.all()}
+    assert statuses == set(InvitationStatus)
+    assert set(Patient.objects.values_list("portal_status", flat=True)) == set(PortalStatus)
+    aisha = User.objects.get(email="aisha@patient.example")
+    assert not aisha.portal_accesses.filter(status="active").exists()
 
 
 def test_if_empty_leaves_an_existing_database_alone(capsys):
