@@ -7,6 +7,7 @@ as demo users in headless Chromium and writes docs/screenshots/*.png.
 """
 
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -26,10 +27,16 @@ BASE = f"http://127.0.0.1:{PORT}"
 PASSWORD = "portal-demo-2026"
 
 
-def start_server(database: Path) -> subprocess.Popen:
+def start_server(database: Path) -> tuple[subprocess.Popen, str]:
+    """Returns the server and the path of the demo's pending invitation link."""
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}", "DEBUG": "true"}
+    output = ""
     for command in (["migrate", "--noinput"], ["createcachetable"], ["seed_demo"]):
-        subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, env=env, check=True, capture_output=True)
+        done = subprocess.run(
+            [sys.executable, "manage.py", *command], cwd=ROOT, env=env, check=True, capture_output=True, text=True
+        )
+        output = done.stdout
+    invitation_path = re.search(r"https?://[^/\s]+(/invite/[\w-]+/)", output).group(1)
     server = subprocess.Popen(
         [sys.executable, "manage.py", "runserver", f"127.0.0.1:{PORT}", "--noreload"],
         cwd=ROOT,
@@ -40,7 +47,7 @@ def start_server(database: Path) -> subprocess.Popen:
     for _ in range(50):
         try:
             urllib.request.urlopen(f"{BASE}/healthz", timeout=1)
-            return server
+            return server, invitation_path
         except OSError:
             time.sleep(0.2)
     server.kill()
@@ -55,13 +62,13 @@ def sign_in(page, email: str) -> None:
     page.wait_for_url(lambda url: "/accounts/login/" not in url)
 
 
-def shoot(browser, name: str, width: int, email: str | None, path: str) -> None:
+def shoot(browser, name: str, width: int, email: str | None, path: str, *, full_page: bool = False) -> None:
     context = browser.new_context(viewport={"width": width, "height": 800 if width > 500 else 740})
     page = context.new_page()
     if email:
         sign_in(page, email)
     page.goto(f"{BASE}{path}")
-    page.screenshot(path=str(OUT / f"{name}.png"), full_page=False)
+    page.screenshot(path=str(OUT / f"{name}.png"), full_page=full_page)
     context.close()
     print(f"docs/screenshots/{name}.png")
 
@@ -69,7 +76,7 @@ def shoot(browser, name: str, width: int, email: str | None, path: str) -> None:
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as folder:
-        server = start_server(Path(folder) / "screens.sqlite3")
+        server, invitation_path = start_server(Path(folder) / "screens.sqlite3")
         try:
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path=find_chromium(), args=CHROMIUM_ARGS)
@@ -78,6 +85,15 @@ def main() -> None:
                 shoot(browser, "staff-patients", 1280, "owner@harbor.example", "/staff/harbor/patients/")
                 shoot(browser, "staff-patient-record", 1280, "owner@harbor.example", "/staff/harbor/patients/7/")
                 shoot(browser, "staff-team", 1280, "owner@harbor.example", "/staff/harbor/team/")
+                shoot(
+                    browser,
+                    "staff-portal-access",
+                    1280,
+                    "owner@riverside.example",
+                    "/staff/riverside/patients/4/",
+                    full_page=True,
+                )
+                shoot(browser, "invitation-welcome-phone", 375, None, invitation_path)
                 shoot(browser, "home-staff-and-patient", 1280, "nurse@harbor.example", "/")
                 browser.close()
         finally:
