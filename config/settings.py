@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "patientportal.audit",
     "patientportal.clinics",
     "patientportal.patients",
+    "patientportal.scheduling",
     "patientportal.portal",
     "patientportal.staff",
 ]

@@ -7,6 +7,7 @@ templates show only those whose feature the clinic's plan includes.
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -28,11 +29,21 @@ class DashboardCard:
     context: Callable[[object], dict] = field(default=lambda portal: {})
 
 
+def _appointments_card(portal: object) -> dict:
+    from patientportal.scheduling.selectors import upcoming_for_patient
+
+    upcoming = upcoming_for_patient(patient=portal.patient, now=timezone.now())  # type: ignore[attr-defined]
+    return {"count": upcoming.count(), "next": list(upcoming[:3])}
+
+
 NAV_ITEMS: list[NavItem] = [
     NavItem(Feature.DASHBOARD, "portal:dashboard", _("Home")),
+    NavItem(Feature.APPOINTMENTS, "portal:appointments", _("Appointments")),
 ]
 
-DASHBOARD_CARDS: list[DashboardCard] = []
+DASHBOARD_CARDS: list[DashboardCard] = [
+    DashboardCard(Feature.APPOINTMENTS, "portal/cards/appointments.html", _appointments_card),
+]
 
 
 def nav_items_for(features: frozenset[Feature]) -> list[NavItem]:

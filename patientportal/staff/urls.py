@@ -1,6 +1,6 @@
 from django.urls import path
 
-from patientportal.staff import portal_access_views, views
+from patientportal.staff import portal_access_views, scheduling_views, views
 
 app_name = "staff"
 
@@ -31,6 +31,30 @@ urlpatterns = [
         portal_access_views.invitation_revoke_view,
         name="invitation_revoke",
     ),
+    path("<slug:clinic_slug>/schedule/", scheduling_views.schedule_day, name="schedule_day"),
+    path(
+        "<slug:clinic_slug>/patients/<int:patient_id>/appointments/new/",
+        scheduling_views.appointment_create,
+        name="appointment_create",
+    ),
+    path(
+        "<slug:clinic_slug>/appointments/<int:appointment_id>/edit/",
+        scheduling_views.appointment_edit,
+        name="appointment_edit",
+    ),
+    path(
+        "<slug:clinic_slug>/appointments/<int:appointment_id>/status/",
+        scheduling_views.appointment_status,
+        name="appointment_status",
+    ),
+    path(
+        "<slug:clinic_slug>/appointments/<int:appointment_id>/cancel/",
+        scheduling_views.appointment_cancel,
+        name="appointment_cancel",
+    ),
+    path("<slug:clinic_slug>/setup/<slug:kind>/", scheduling_views.setup_list, name="setup_list"),
+    path("<slug:clinic_slug>/setup/<slug:kind>/new/", scheduling_views.setup_edit, name="setup_create"),
+    path("<slug:clinic_slug>/setup/<slug:kind>/<int:item_id>/", scheduling_views.setup_edit, name="setup_edit"),
     path("<slug:clinic_slug>/team/", views.team, name="team"),
     path("<slug:clinic_slug>/team/<int:membership_id>/remove/", views.team_remove, name="team_remove"),
 ]

@@ -4,6 +4,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -16,6 +17,8 @@ from patientportal.patients import selectors as patient_selectors
 from patientportal.patients import services as patient_services
 from patientportal.patients.choices import InvitationStatus
 from patientportal.patients.models import Patient
+from patientportal.scheduling.choices import FREEING_STATUSES
+from patientportal.scheduling.selectors import appointments_for_day, appointments_for_patient_staff
 from patientportal.staff.access import staff_view
 from patientportal.staff.forms import (
     InvitationSendForm,
@@ -26,6 +29,7 @@ from patientportal.staff.forms import (
 )
 
 PATIENTS_PER_PAGE = 25
+RECORD_APPOINTMENTS = 25
 
 
 @login_required
@@ -39,10 +43,14 @@ def choose_clinic(request: HttpRequest) -> HttpResponse:
 @staff_view()
 def home(request: HttpRequest) -> HttpResponse:
     clinic = request.clinic  # type: ignore[attr-defined]
+    today = timezone.localtime(timezone.now(), clinic.zone).date()
     return render(
         request,
         "staff/home.html",
-        {"patient_count": Patient.objects.for_clinic(clinic).count()},
+        {
+            "patient_count": Patient.objects.for_clinic(clinic).count(),
+            "today_count": appointments_for_day(clinic=clinic, day=today).exclude(status__in=FREEING_STATUSES).count(),
+        },
     )
 
 
@@ -98,6 +106,7 @@ def render_patient_record(
         "pending_count": sum(1 for item in invitations if item.display_status() == InvitationStatus.PENDING),
         "enable_form": enable_form or PortalEnableForm(initial={"email": patient.email}),
         "invite_form": invite_form or InvitationSendForm(),
+        "appointments": list(appointments_for_patient_staff(patient=patient)[:RECORD_APPOINTMENTS]),
     }
     return render(request, "staff/patient_detail.html", context, status=status)
 

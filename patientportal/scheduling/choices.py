@@ -1,0 +1,50 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AppointmentStatus(models.TextChoices):
+    SCHEDULED = "scheduled", _("Scheduled")
+    CONFIRMED = "confirmed", _("Confirmed")
+    CHECKED_IN = "checked_in", _("Checked in")
+    COMPLETED = "completed", _("Completed")
+    CANCELLED = "cancelled", _("Cancelled")
+    NO_SHOW = "no_show", _("No-show")
+
+
+S = AppointmentStatus
+# The moves an appointment's status can make. Cancelled, completed and
+# no-show are final: a mistake is corrected by booking again.
+APPOINTMENT_TRANSITIONS: dict[str, frozenset[str]] = {
+    S.SCHEDULED: frozenset({S.CONFIRMED, S.CHECKED_IN, S.CANCELLED, S.NO_SHOW}),
+    S.CONFIRMED: frozenset({S.SCHEDULED, S.CHECKED_IN, S.CANCELLED, S.NO_SHOW}),
+    S.CHECKED_IN: frozenset({S.COMPLETED, S.NO_SHOW}),
+    S.COMPLETED: frozenset(),
+    S.CANCELLED: frozenset(),
+    S.NO_SHOW: frozenset(),
+}
+
+# Appointments in these states no longer take the provider's time.
+FREEING_STATUSES = frozenset({S.CANCELLED, S.NO_SHOW})
+# Upcoming means: starts in the future and none of these.
+NOT_UPCOMING_STATUSES = frozenset({S.CANCELLED, S.NO_SHOW, S.COMPLETED})
+
+STATUS_BADGES = {
+    S.SCHEDULED: "info",
+    S.CONFIRMED: "success",
+    S.CHECKED_IN: "success",
+    S.COMPLETED: "neutral",
+    S.CANCELLED: "danger",
+    S.NO_SHOW: "warning",
+}
+
+# Calendar colours for appointment types: each is dark enough for white text
+# (contrast at least 4.5:1), so a label on it stays readable.
+TYPE_COLOURS = [
+    ("#0b5cad", _("Blue")),
+    ("#1d6b3a", _("Green")),
+    ("#7a3e9d", _("Purple")),
+    ("#a3261e", _("Red")),
+    ("#8a4b00", _("Brown")),
+    ("#0f6e6e", _("Teal")),
+    ("#4a5565", _("Slate")),
+]

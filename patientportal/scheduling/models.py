@@ -1,0 +1,133 @@
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from patientportal.scheduling.choices import STATUS_BADGES, TYPE_COLOURS, AppointmentStatus
+
+MIN_DURATION = 5
+MAX_DURATION = 8 * 60
+
+
+class ClinicScopedQuerySet(models.QuerySet):
+    def for_clinic(self, clinic: object) -> "ClinicScopedQuerySet":
+        return self.filter(clinic=clinic)
+
+    def active(self) -> "ClinicScopedQuerySet":
+        return self.filter(active=True)
+
+
+class Provider(models.Model):
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="providers")
+    name = models.CharField(_("name"), max_length=120, help_text=_("As patients should see it, e.g. Dr. Ana Ruiz."))
+    credentials = models.CharField(_("credentials"), max_length=40, blank=True, help_text=_("e.g. MD, NP, RN"))
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ClinicScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.name}, {self.credentials}" if self.credentials else self.name
+
+
+class Location(models.Model):
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="locations")
+    name = models.CharField(_("name"), max_length=120)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ClinicScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AppointmentType(models.Model):
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="appointment_types")
+    name = models.CharField(_("name"), max_length=120)
+    duration_minutes = models.PositiveIntegerField(
+        _("duration (minutes)"), validators=[MinValueValidator(MIN_DURATION), MaxValueValidator(MAX_DURATION)]
+    )
+    colour = models.CharField(_("colour"), max_length=7, choices=TYPE_COLOURS, default=TYPE_COLOURS[0][0])
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ClinicScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AppointmentQuerySet(models.QuerySet["Appointment"]):
+    def for_clinic(self, clinic: object) -> "AppointmentQuerySet":
+        return self.filter(clinic=clinic)
+
+    def for_patient(self, patient: object) -> "AppointmentQuerySet":
+        return self.filter(patient=patient)
+
+    def with_related(self) -> "AppointmentQuerySet":
+        return self.select_related("provider", "appointment_type", "location")
+
+
+class Appointment(models.Model):
+    """A booked visit. `ends_at` is kept with `starts_at` and the duration by the
+    scheduling services, so overlaps can be found in the database."""
+
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="appointments")
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="appointments")
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="appointments")
+    appointment_type = models.ForeignKey(AppointmentType, on_delete=models.PROTECT, related_name="appointments")
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    starts_at = models.DateTimeField(_("starts at"))
+    duration_minutes = models.PositiveIntegerField(
+        _("duration (minutes)"), validators=[MinValueValidator(MIN_DURATION), MaxValueValidator(MAX_DURATION)]
+    )
+    ends_at = models.DateTimeField(_("ends at"))
+    status = models.CharField(
+        _("status"), max_length=20, choices=AppointmentStatus.choices, default=AppointmentStatus.SCHEDULED
+    )
+    patient_notes = models.TextField(_("notes for the patient"), blank=True, max_length=2000)
+    internal_notes = models.TextField(_("internal notes (never shown to the patient)"), blank=True, max_length=4000)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+    status_changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    objects = AppointmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+        indexes = [
+            models.Index(fields=["patient", "starts_at"]),
+            models.Index(fields=["clinic", "starts_at"]),
+            models.Index(fields=["provider", "starts_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")), name="appointment_ends_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Appointment {self.pk}"
+
+    @property
+    def badge(self) -> str:
+        return STATUS_BADGES[self.status]

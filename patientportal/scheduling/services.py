@@ -1,0 +1,178 @@
+"""Scheduling rules: setup lists (providers, locations, appointment types)
+and appointments. A provider cannot be double-booked: booking or moving an
+appointment locks the provider's row, then checks for overlaps."""
+
+import datetime
+
+from django.db import models, transaction
+from django.utils import timezone
+
+from patientportal.audit import services as audit
+from patientportal.scheduling.choices import APPOINTMENT_TRANSITIONS, FREEING_STATUSES, AppointmentStatus
+from patientportal.scheduling.errors import SchedulingError
+from patientportal.scheduling.models import MAX_DURATION, MIN_DURATION, Appointment, Provider
+
+APPOINTMENT_EDITABLE_FIELDS = (
+    "provider",
+    "appointment_type",
+    "location",
+    "starts_at",
+    "duration_minutes",
+    "patient_notes",
+    "internal_notes",
+)
+
+
+@transaction.atomic
+def setup_item_save(*, instance: models.Model, values: dict, actor: object) -> models.Model:
+    """Create or update a provider, location or appointment type of the instance's clinic."""
+    created = instance.pk is None
+    changed = [name for name, value in values.items() if getattr(instance, name) != value]
+    for name, value in values.items():
+        setattr(instance, name, value)
+    instance.full_clean()
+    instance.save()
+    audit.record(
+        action=f"scheduling.{instance._meta.model_name}.{'created' if created else 'updated'}",
+        actor=actor,
+        clinic=instance.clinic,
+        obj=instance,
+        metadata={"fields": changed},  # type: ignore[attr-defined]
+    )
+    return instance
+
+
+def _format_local(moment: datetime.datetime, zone: object) -> str:
+    return timezone.localtime(moment, zone).strftime("%-I:%M %p")  # type: ignore[arg-type]
+
+
+def _refuse_overlap(
+    *, provider: Provider, starts_at: datetime.datetime, ends_at: datetime.datetime, exclude_id: int | None
+) -> None:
+    clash = (
+        Appointment.objects.filter(provider=provider, starts_at__lt=ends_at, ends_at__gt=starts_at)
+        .exclude(status__in=FREEING_STATUSES)
+        .exclude(pk=exclude_id)
+        .order_by("starts_at")
+        .first()
+    )
+    if clash:
+        zone = provider.clinic.zone
+        raise SchedulingError(
+            "double_booked",
+            provider=provider.display_name,
+            start=_format_local(clash.starts_at, zone),
+            end=_format_local(clash.ends_at, zone),
+        )
+
+
+def _check_choices(*, provider: Provider, appointment_type: object, location: object) -> None:
+    for item in (provider, appointment_type, location):
+        if item is not None and not item.active:  # type: ignore[attr-defined]
+            raise SchedulingError("inactive_choice", what=str(item))
+
+
+def _lock_providers(*providers: Provider) -> None:
+    # A fixed order (by id) so two moves between the same providers cannot deadlock.
+    ids = sorted({provider.pk for provider in providers})
+    list(Provider.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+
+
+@transaction.atomic
+def appointment_book(
+    *,
+    patient: object,
+    provider: Provider,
+    appointment_type: object,
+    starts_at: datetime.datetime,
+    actor: object,
+    location: object = None,
+    duration_minutes: int | None = None,
+    patient_notes: str = "",
+    internal_notes: str = "",
+) -> Appointment:
+    """Book a visit. The duration defaults to the appointment type's."""
+    clinic = patient.clinic  # type: ignore[attr-defined]
+    duration = duration_minutes or appointment_type.duration_minutes  # type: ignore[attr-defined]
+    if not MIN_DURATION <= duration <= MAX_DURATION:
+        raise SchedulingError("duration_out_of_range")
+    _check_choices(provider=provider, appointment_type=appointment_type, location=location)
+    ends_at = starts_at + datetime.timedelta(minutes=duration)
+    _lock_providers(provider)
+    _refuse_overlap(provider=provider, starts_at=starts_at, ends_at=ends_at, exclude_id=None)
+    appointment = Appointment.objects.create(
+        clinic=clinic,
+        patient=patient,
+        provider=provider,
+        appointment_type=appointment_type,
+        location=location,
+        starts_at=starts_at,
+        duration_minutes=duration,
+        ends_at=ends_at,
+        patient_notes=patient_notes.strip(),
+        internal_notes=internal_notes.strip(),
+        created_by=actor,
+    )
+    audit.record(action="scheduling.appointment.booked", actor=actor, clinic=clinic, patient=patient, obj=appointment)
+    return appointment
+
+
+@transaction.atomic
+def appointment_update(*, appointment: Appointment, changes: dict, actor: object) -> Appointment:
+    """Change the details of an appointment that is not final; re-checks the provider's time."""
+    locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
+    if not APPOINTMENT_TRANSITIONS[locked.status]:
+        raise SchedulingError("final_status", current=locked.get_status_display().lower())
+    values = {name: changes[name] for name in APPOINTMENT_EDITABLE_FIELDS if name in changes}
+    changed = [name for name, value in values.items() if getattr(locked, name) != value]
+    if not changed:
+        return locked
+    for name in changed:
+        setattr(locked, name, values[name])
+    if not MIN_DURATION <= locked.duration_minutes <= MAX_DURATION:
+        raise SchedulingError("duration_out_of_range")
+    if {"provider", "appointment_type", "location"} & set(changed):
+        _check_choices(provider=locked.provider, appointment_type=locked.appointment_type, location=locked.location)
+    locked.ends_at = locked.starts_at + datetime.timedelta(minutes=locked.duration_minutes)
+    _lock_providers(locked.provider, appointment.provider)
+    _refuse_overlap(provider=locked.provider, starts_at=locked.starts_at, ends_at=locked.ends_at, exclude_id=locked.pk)
+    locked.save()
+    audit.record(
+        action="scheduling.appointment.updated",
+        actor=actor,
+        clinic=locked.clinic,
+        patient=locked.patient,
+        obj=locked,
+        metadata={"fields": changed},
+    )
+    return locked
+
+
+@transaction.atomic
+def appointment_set_status(*, appointment: Appointment, to: str, actor: object) -> Appointment:
+    """Move the status along APPOINTMENT_TRANSITIONS (compare-and-set), recording who and when."""
+    current = Appointment.objects.select_for_update().get(pk=appointment.pk)
+    if to not in APPOINTMENT_TRANSITIONS[current.status]:
+        raise SchedulingError(
+            "invalid_transition",
+            current=current.get_status_display().lower(),
+            wanted=AppointmentStatus(to).label.lower(),
+        )
+    now = timezone.now()
+    Appointment.objects.filter(pk=current.pk, status=current.status).update(
+        status=to, status_changed_at=now, status_changed_by=actor, updated_at=now
+    )
+    audit.record(
+        action="scheduling.appointment.status_changed",
+        actor=actor,
+        clinic=current.clinic,
+        patient=current.patient,
+        obj=current,
+        metadata={"from": current.status, "to": to},
+    )
+    current.status, current.status_changed_at, current.status_changed_by = to, now, actor
+    return current
+
+
+def appointment_cancel(*, appointment: Appointment, actor: object) -> Appointment:
+    return appointment_set_status(appointment=appointment, to=AppointmentStatus.CANCELLED, actor=actor)

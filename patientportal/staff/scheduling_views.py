@@ -1,0 +1,196 @@
+"""Clinic side of scheduling: the day's schedule, booking from a patient's
+record, editing and cancelling, and the setup lists (providers, locations,
+appointment types)."""
+
+import copy
+import datetime
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from patientportal.clinics.choices import Role
+from patientportal.patients import selectors as patient_selectors
+from patientportal.scheduling import selectors, services
+from patientportal.scheduling.errors import SchedulingError
+from patientportal.scheduling.models import Appointment
+from patientportal.staff.access import staff_view
+from patientportal.staff.scheduling_forms import SETUP_FORMS, AppointmentForm, AppointmentStatusForm, ScheduleDayForm
+
+SETUP_ROLES = (Role.OWNER, Role.ADMIN)
+SETUP_TITLES = {
+    "providers": gettext_lazy("Providers"),
+    "locations": gettext_lazy("Locations"),
+    "appointment-types": gettext_lazy("Appointment types"),
+}
+
+
+@staff_view()
+def schedule_day(request: HttpRequest) -> HttpResponse:
+    clinic = request.clinic  # type: ignore[attr-defined]
+    form = ScheduleDayForm(request.GET)
+    day = form.day(clinic)
+    return render(
+        request,
+        "staff/schedule_day.html",
+        {
+            "form": form,
+            "day": day,
+            "appointments": selectors.appointments_for_day(clinic=clinic, day=day),
+            "previous_day": day - datetime.timedelta(days=1),
+            "next_day": day + datetime.timedelta(days=1),
+        },
+    )
+
+
+def _record_url(appointment_or_patient: object) -> str:
+    patient = getattr(appointment_or_patient, "patient", appointment_or_patient)
+    return reverse("staff:patient_detail", args=[patient.clinic.slug, patient.pk]) + "#appointments"
+
+
+def _book_or_update(
+    request: HttpRequest, form: AppointmentForm, *, patient: object, appointment: Appointment | None
+) -> Appointment | None:
+    values = {
+        name: form.cleaned_data[name]
+        for name in ("provider", "appointment_type", "location", "patient_notes", "internal_notes")
+    }
+    values["starts_at"] = form.cleaned_data["starts_at"]
+    duration = form.cleaned_data["duration_minutes"] or form.cleaned_data["appointment_type"].duration_minutes
+    try:
+        if appointment is None:
+            return services.appointment_book(patient=patient, actor=request.user, duration_minutes=duration, **values)
+        return services.appointment_update(
+            appointment=appointment, changes={**values, "duration_minutes": duration}, actor=request.user
+        )
+    except SchedulingError as error:
+        field = {"double_booked": "time", "duration_out_of_range": "duration_minutes"}.get(error.code)
+        form.add_error(field, error.message)
+        return None
+
+
+@staff_view()
+def appointment_create(request: HttpRequest, patient_id: int) -> HttpResponse:
+    clinic = request.clinic  # type: ignore[attr-defined]
+    patient = patient_selectors.patient_get_for_clinic(clinic=clinic, patient_id=patient_id)
+    form = AppointmentForm(request.POST or None, clinic=clinic)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and _book_or_update(request, form, patient=patient, appointment=None)
+    ):
+        messages.success(request, _("Appointment booked."))
+        return redirect(_record_url(patient))
+    return render(request, "staff/appointment_form.html", {"form": form, "patient": patient, "appointment": None})
+
+
+@staff_view()
+def appointment_edit(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    clinic = request.clinic  # type: ignore[attr-defined]
+    appointment = selectors.appointment_get_for_clinic(clinic=clinic, appointment_id=appointment_id)
+    form = AppointmentForm(
+        request.POST or None, clinic=clinic, appointment=appointment, initial=AppointmentForm.initial_for(appointment)
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            updated = _book_or_update(request, form, patient=appointment.patient, appointment=appointment)
+        except SchedulingError as error:  # final status
+            form.add_error(None, error.message)
+            updated = None
+        if updated:
+            messages.success(request, _("Appointment updated."))
+            return redirect(_record_url(appointment))
+    return render(
+        request,
+        "staff/appointment_form.html",
+        {
+            "form": form,
+            "patient": appointment.patient,
+            "appointment": appointment,
+            "status_form": AppointmentStatusForm(appointment=appointment),
+        },
+    )
+
+
+@require_POST
+@staff_view()
+def appointment_status(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    appointment = selectors.appointment_get_for_clinic(clinic=request.clinic, appointment_id=appointment_id)  # type: ignore[attr-defined]
+    form = AppointmentStatusForm(request.POST, appointment=appointment)
+    if not form.is_valid():
+        messages.error(request, _("That status change is not possible for this appointment."))
+        return redirect(_record_url(appointment))
+    try:
+        updated = services.appointment_set_status(
+            appointment=appointment, to=form.cleaned_data["status"], actor=request.user
+        )
+    except SchedulingError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Status changed to %(status)s.") % {"status": updated.get_status_display()})
+    return redirect(_record_url(appointment))
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view()
+def appointment_cancel(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    appointment = selectors.appointment_get_for_clinic(clinic=request.clinic, appointment_id=appointment_id)  # type: ignore[attr-defined]
+    if request.method == "GET":
+        return render(request, "staff/appointment_cancel_confirm.html", {"appointment": appointment})
+    try:
+        services.appointment_cancel(appointment=appointment, actor=request.user)
+    except SchedulingError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Appointment cancelled. The patient sees it as cancelled in the portal."))
+    return redirect(_record_url(appointment))
+
+
+def _setup_kind(kind: str) -> str:
+    if kind not in SETUP_FORMS:
+        raise Http404
+    return kind
+
+
+@staff_view(roles=SETUP_ROLES)
+def setup_list(request: HttpRequest, kind: str) -> HttpResponse:
+    clinic = request.clinic  # type: ignore[attr-defined]
+    kind = _setup_kind(kind)
+    return render(
+        request,
+        "staff/setup_list.html",
+        {
+            "kind": kind,
+            "title": SETUP_TITLES[kind],
+            "items": selectors.setup_items(clinic=clinic, kind=kind),
+            "kinds": SETUP_TITLES,
+        },
+    )
+
+
+@staff_view(roles=SETUP_ROLES)
+def setup_edit(request: HttpRequest, kind: str, item_id: int | None = None) -> HttpResponse:
+    clinic = request.clinic  # type: ignore[attr-defined]
+    kind = _setup_kind(kind)
+    form_class = SETUP_FORMS[kind]
+    instance = (
+        selectors.setup_item_get(clinic=clinic, kind=kind, item_id=item_id)
+        if item_id
+        else form_class._meta.model(clinic=clinic)
+    )
+    # The form validates a copy, so the service sees what actually changed.
+    form = form_class(request.POST or None, instance=copy.copy(instance))
+    if request.method == "POST" and form.is_valid():
+        values = {name: form.cleaned_data[name] for name in form_class._meta.fields}
+        services.setup_item_save(instance=instance, values=values, actor=request.user)
+        messages.success(request, _("Saved."))
+        return redirect("staff:setup_list", clinic_slug=clinic.slug, kind=kind)
+    return render(
+        request,
+        "staff/setup_form.html",
+        {"form": form, "kind": kind, "title": SETUP_TITLES[kind], "item": instance if item_id else None},
+    )
