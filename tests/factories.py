@@ -1,6 +1,7 @@
 import datetime
 
 import factory
+from django.utils import timezone
 from allauth.account.models import EmailAddress
 
 from patientportal.accounts.models import User
@@ -9,6 +10,7 @@ from patientportal.clinics.features import AddOn, Plan
 from patientportal.clinics.models import Clinic, StaffMembership
 from patientportal.patients.choices import PortalStatus
 from patientportal.patients.models import Patient, PortalAccess
+from patientportal.scheduling.models import Appointment, AppointmentType, Location, Provider
 
 PASSWORD = "correct-horse-battery"
 
@@ -78,3 +80,46 @@ class PortalAccessFactory(factory.django.DjangoModelFactory):
         if create and self.patient.portal_status != PortalStatus.ENABLED:
             Patient.objects.filter(pk=self.patient.pk).update(portal_status=PortalStatus.ENABLED)
             self.patient.portal_status = PortalStatus.ENABLED
+
+
+class ProviderFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Provider
+
+    clinic = factory.SubFactory(ClinicFactory)
+    name = factory.Sequence(lambda n: f"Dr. Provider {n}")
+    credentials = "MD"
+
+
+class LocationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Location
+
+    clinic = factory.SubFactory(ClinicFactory)
+    name = factory.Sequence(lambda n: f"Office {n}")
+    address = "1 Main Street"
+
+
+class AppointmentTypeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AppointmentType
+
+    clinic = factory.SubFactory(ClinicFactory)
+    name = factory.Sequence(lambda n: f"Visit type {n}")
+    duration_minutes = 30
+
+
+class AppointmentFactory(factory.django.DjangoModelFactory):
+    """Built directly (no overlap check): for setting up reads. Bookings go through the service."""
+
+    class Meta:
+        model = Appointment
+
+    patient = factory.SubFactory(PatientFactory)
+    clinic = factory.SelfAttribute("patient.clinic")
+    provider = factory.SubFactory(ProviderFactory, clinic=factory.SelfAttribute("..clinic"))
+    appointment_type = factory.SubFactory(AppointmentTypeFactory, clinic=factory.SelfAttribute("..clinic"))
+    starts_at = factory.LazyFunction(lambda: timezone.now() + datetime.timedelta(days=1))
+    duration_minutes = 30
+    ends_at = factory.LazyAttribute(lambda o: o.starts_at + datetime.timedelta(minutes=o.duration_minutes))
+    created_by = factory.SubFactory(UserFactory)

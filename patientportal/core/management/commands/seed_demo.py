@@ -17,6 +17,9 @@ from patientportal.clinics.services import clinic_create
 from patientportal.patients.invitations import invitation_accept, invitation_revoke, invitation_send, invitation_url
 from patientportal.patients.models import Patient
 from patientportal.patients.services import patient_create, portal_disable, portal_enable
+from patientportal.scheduling.clock import local_to_aware
+from patientportal.scheduling.models import AppointmentType, Location, Provider
+from patientportal.scheduling.services import appointment_book, appointment_set_status, setup_item_save
 
 DEMO_PASSWORD = "portal-demo-2026"  # noqa: S105 - published demo password
 TWO_DAYS = datetime.timedelta(hours=48)
@@ -123,6 +126,74 @@ PATIENTS = [
 
 OPERATOR_EMAIL = "operator@portal.example"
 
+# Per clinic: providers (name, credentials), locations (name, address), appointment types (name, minutes, colour)
+SCHEDULING = {
+    "riverside": {
+        "providers": [("Dr. Ana Ruiz", "MD"), ("Sam Lee", "NP"), ("Kelly Moore", "RN")],
+        "locations": [
+            ("Main Street Clinic", "120 Main Street, Springfield"),
+            ("Northside Office", "48 Oak Avenue, Suite 3"),
+        ],
+        "types": [
+            ("Annual physical", 60, "#0b5cad"),
+            ("Follow-up visit", 20, "#1d6b3a"),
+            ("Flu shot", 15, "#8a4b00"),
+            ("Telehealth check-in", 15, "#7a3e9d"),
+        ],
+    },
+    "harbor": {
+        "providers": [("Dr. Priya Shah", "MD"), ("Jordan Park", "PA-C")],
+        "locations": [("Harbor Clinic", "900 Bayfront Drive, Suite 200")],
+        "types": [
+            ("Skin check", 30, "#0f6e6e"),
+            ("Consultation", 45, "#0b5cad"),
+            ("Laser treatment", 60, "#a3261e"),
+            ("Follow-up", 15, "#1d6b3a"),
+        ],
+    },
+}
+
+# (clinic, patient first name, last name, days from today, local hour, minute, type index, provider index,
+#  location index or None, final status, notes for the patient)
+APPOINTMENTS = [
+    ("riverside", "Maria", "Garcia", 3, 9, 30, 0, 0, 0, "confirmed", "Please come fasting: no food after midnight."),
+    ("riverside", "Maria", "Garcia", 17, 14, 0, 1, 1, 1, "scheduled", ""),
+    ("riverside", "Maria", "Garcia", 8, 11, 0, 2, 2, 0, "cancelled", ""),
+    (
+        "riverside",
+        "Maria",
+        "Garcia",
+        -40,
+        10,
+        0,
+        1,
+        0,
+        0,
+        "completed",
+        "Blood pressure looked good. See you in a year.",
+    ),
+    ("riverside", "Maria", "Garcia", -120, 8, 45, 2, 2, 0, "completed", ""),
+    ("riverside", "Maria", "Garcia", -200, 15, 0, 3, 1, None, "no_show", ""),
+    ("riverside", "Chen", "Li", 1, 16, 15, 3, 1, None, "scheduled", "We will call you at your phone number on file."),
+    ("riverside", "Chen", "Li", -10, 9, 0, 0, 0, 0, "completed", ""),
+    ("riverside", "Priya", "Patel", 6, 8, 0, 2, 2, 1, "confirmed", ""),
+    ("riverside", "James", "Wilson", 0, 13, 30, 1, 0, 0, "scheduled", ""),
+    ("harbor", "Maria", "Garcia", 5, 10, 0, 0, 0, 0, "confirmed", "Please do not wear makeup or lotion on the day."),
+    ("harbor", "Leo", "Garcia", 12, 15, 30, 3, 1, 0, "scheduled", "A parent or guardian must come with Leo."),
+    ("harbor", "Leo", "Garcia", -30, 15, 0, 1, 0, 0, "completed", ""),
+    ("harbor", "Olivia", "Brown", 2, 11, 0, 2, 0, 0, "confirmed", "Avoid sun exposure for two weeks before treatment."),
+    ("harbor", "Olivia", "Brown", -14, 9, 30, 1, 1, 0, "completed", ""),
+    ("harbor", "Noah", "Davis", 9, 13, 0, 0, 1, 0, "scheduled", ""),
+]
+# How each final status is reached from "scheduled", through the same service staff use.
+STATUS_PATHS = {
+    "scheduled": [],
+    "confirmed": ["confirmed"],
+    "cancelled": ["cancelled"],
+    "no_show": ["no_show"],
+    "completed": ["checked_in", "completed"],
+}
+
 
 def demo_user(email: str, first_name: str = "", last_name: str = "", **extra: object) -> User:
     """A verified account with the demo password (kept as is if it exists)."""
@@ -176,6 +247,47 @@ class Command(BaseCommand):
             )
             if situation:
                 self._portal(patient, situation, account, owner)
+        for slug, clinic in clinics.items():
+            if not clinic.providers.exists():
+                self._scheduling(clinic, SCHEDULING[slug])
+
+    def _scheduling(self, clinic: Clinic, spec: dict) -> None:
+        staff = StaffMembership.objects.filter(clinic=clinic, role=Role.OWNER).first().user
+        providers = [
+            setup_item_save(instance=Provider(clinic=clinic), values={"name": name, "credentials": creds}, actor=staff)
+            for name, creds in spec["providers"]
+        ]
+        locations = [
+            setup_item_save(instance=Location(clinic=clinic), values={"name": name, "address": address}, actor=staff)
+            for name, address in spec["locations"]
+        ]
+        types = [
+            setup_item_save(
+                instance=AppointmentType(clinic=clinic),
+                values={"name": name, "duration_minutes": minutes, "colour": colour},
+                actor=staff,
+            )
+            for name, minutes, colour in spec["types"]
+        ]
+        today = timezone.localtime(timezone.now(), clinic.zone).date()
+        for row in APPOINTMENTS:
+            slug, first, last, days, hour, minute, type_i, provider_i, location_i, status, notes = row
+            if slug != clinic.slug:
+                continue
+            appointment = appointment_book(
+                patient=Patient.objects.for_clinic(clinic).get(first_name=first, last_name=last),
+                provider=providers[provider_i],
+                appointment_type=types[type_i],
+                location=locations[location_i] if location_i is not None else None,
+                starts_at=local_to_aware(
+                    today + datetime.timedelta(days=days), datetime.time(hour, minute), clinic.zone
+                ),
+                patient_notes=notes,
+                internal_notes="Demo appointment." if days < 0 else "",
+                actor=staff,
+            )
+            for step in STATUS_PATHS[status]:
+                appointment = appointment_set_status(appointment=appointment, to=step, actor=staff)
 
     def _clinic(self, spec: dict, operator: User) -> Clinic:
         existing = Clinic.objects.filter(slug=spec["slug"]).first()
