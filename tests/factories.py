@@ -1,8 +1,8 @@
 import datetime
 
 import factory
-from django.utils import timezone
 from allauth.account.models import EmailAddress
+from django.utils import timezone
 
 from patientportal.accounts.models import User
 from patientportal.clinics.choices import Role
