@@ -82,6 +82,18 @@ def main() -> None:
                 browser = playwright.chromium.launch(executable_path=find_chromium(), args=CHROMIUM_ARGS)
                 shoot(browser, "sign-in-phone", 375, None, "/accounts/login/")
                 shoot(browser, "portal-dashboard-phone", 375, "maria@patient.example", "/portal/")
+                shoot(browser, "portal-appointments-phone", 375, "chen@patient.example", "/portal/appointments/")
+                shoot(
+                    browser, "portal-appointments-past", 1280, "maria@patient.example", "/portal/appointments/?tab=past"
+                )
+                shoot(browser, "staff-schedule", 1280, "owner@harbor.example", "/staff/harbor/schedule/")
+                shoot(
+                    browser,
+                    "staff-book-appointment",
+                    1280,
+                    "owner@riverside.example",
+                    "/staff/riverside/patients/1/appointments/new/",
+                )
                 shoot(browser, "staff-patients", 1280, "owner@harbor.example", "/staff/harbor/patients/")
                 shoot(browser, "staff-patient-record", 1280, "owner@harbor.example", "/staff/harbor/patients/7/")
                 shoot(browser, "staff-team", 1280, "owner@harbor.example", "/staff/harbor/team/")

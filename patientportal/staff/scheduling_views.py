@@ -32,8 +32,11 @@ SETUP_TITLES = {
 @staff_view()
 def schedule_day(request: HttpRequest) -> HttpResponse:
     clinic = request.clinic  # type: ignore[attr-defined]
-    form = ScheduleDayForm(request.GET)
-    day = form.day(clinic)
+    asked = ScheduleDayForm(request.GET)
+    day = asked.day(clinic)
+    if request.GET.get("date") and not asked.is_valid():
+        messages.warning(request, _("That date was not understood, so today is shown. Use the date picker."))
+    form = ScheduleDayForm(initial={"date": day})
     return render(
         request,
         "staff/schedule_day.html",

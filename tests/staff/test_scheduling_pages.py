@@ -114,7 +114,9 @@ def test_the_day_schedule_uses_the_clinics_day_boundaries(world, setup):
     assert [a.pk for a in on_the_4th.context["appointments"]] == [late.pk]
     assert "11:30 PM" in on_the_4th.text
     assert list(client.get("/staff/alpha/schedule/?date=2030-03-05").context["appointments"]) == []
-    assert client.get("/staff/alpha/schedule/?date=not-a-date").status_code == 200
+    bad = client.get("/staff/alpha/schedule/?date=not-a-date")
+    assert bad.status_code == 200
+    assert "That date was not understood, so today is shown." in bad.text
 
 
 def test_the_schedule_never_shows_another_clinics_appointments(world):

@@ -184,6 +184,8 @@ APPOINTMENTS = [
     ("harbor", "Olivia", "Brown", 2, 11, 0, 2, 0, 0, "confirmed", "Avoid sun exposure for two weeks before treatment."),
     ("harbor", "Olivia", "Brown", -14, 9, 30, 1, 1, 0, "completed", ""),
     ("harbor", "Noah", "Davis", 9, 13, 0, 0, 1, 0, "scheduled", ""),
+    ("harbor", "Grace", "Kim", 0, 10, 30, 0, 0, 0, "confirmed", ""),
+    ("harbor", "Noah", "Davis", 0, 15, 0, 3, 1, 0, "scheduled", ""),
 ]
 # How each final status is reached from "scheduled", through the same service staff use.
 STATUS_PATHS = {
