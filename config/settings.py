@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "patientportal.clinics",
     "patientportal.patients",
     "patientportal.scheduling",
+    "patientportal.catalog",
+    "patientportal.orders",
     "patientportal.portal",
     "patientportal.staff",
 ]

@@ -8,7 +8,7 @@ disabled link takes effect on the next request).
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import wraps
+from functools import cached_property, wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
@@ -23,7 +23,7 @@ from patientportal.portal.navigation import NavItem, nav_items_for
 SESSION_ACTIVE_ACCESS = "portal_active_access_id"
 
 
-@dataclass(frozen=True)
+@dataclass
 class PortalContext:
     access: PortalAccess
     accesses: list[PortalAccess]
@@ -40,6 +40,13 @@ class PortalContext:
     @property
     def nav_items(self) -> list[NavItem]:
         return nav_items_for(self.features)
+
+    @cached_property
+    def cart_count(self) -> int:
+        """The header badge: one query, and only where the clinic has the shop."""
+        from patientportal.orders.cart import cart_item_count
+
+        return cart_item_count(patient=self.patient) if Feature.SHOP in self.features else 0
 
 
 def portal_context_for(request: HttpRequest) -> PortalContext | None:

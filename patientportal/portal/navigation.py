@@ -39,6 +39,7 @@ def _appointments_card(portal: object) -> dict:
 NAV_ITEMS: list[NavItem] = [
     NavItem(Feature.DASHBOARD, "portal:dashboard", _("Home")),
     NavItem(Feature.APPOINTMENTS, "portal:appointments", _("Appointments")),
+    NavItem(Feature.SHOP, "portal:shop", _("Shop")),
 ]
 
 DASHBOARD_CARDS: list[DashboardCard] = [

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from patientportal.portal import appointment_views, views
+from patientportal.portal import appointment_views, shop_views, views
 
 app_name = "portal"
 
@@ -13,4 +13,13 @@ urlpatterns = [
         appointment_views.appointment_calendar_file,
         name="appointment_calendar_file",
     ),
+    path("shop/", shop_views.shop, name="shop"),
+    path("shop/<int:product_id>/", shop_views.product_detail, name="product_detail"),
+    path("shop/<int:product_id>/image/<slug:size>/", shop_views.product_image, name="product_image"),
+    path("cart/", shop_views.cart_page, name="cart"),
+    path("cart/drawer/", shop_views.cart_drawer, name="cart_drawer"),
+    path("cart/add/", shop_views.cart_add, name="cart_add"),
+    path("cart/items/<int:item_id>/", shop_views.cart_update, name="cart_update"),
+    path("cart/items/<int:item_id>/remove/", shop_views.cart_remove, name="cart_remove"),
+    path("cart/clear/", shop_views.cart_clear, name="cart_clear"),
 ]

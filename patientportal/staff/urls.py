@@ -1,6 +1,6 @@
 from django.urls import path
 
-from patientportal.staff import portal_access_views, scheduling_views, views
+from patientportal.staff import catalog_views, portal_access_views, scheduling_views, views
 
 app_name = "staff"
 
@@ -55,6 +55,15 @@ urlpatterns = [
     path("<slug:clinic_slug>/setup/<slug:kind>/", scheduling_views.setup_list, name="setup_list"),
     path("<slug:clinic_slug>/setup/<slug:kind>/new/", scheduling_views.setup_edit, name="setup_create"),
     path("<slug:clinic_slug>/setup/<slug:kind>/<int:item_id>/", scheduling_views.setup_edit, name="setup_edit"),
+    path("<slug:clinic_slug>/products/", catalog_views.product_list, name="product_list"),
+    path("<slug:clinic_slug>/products/new/", catalog_views.product_create, name="product_create"),
+    path("<slug:clinic_slug>/products/<int:product_id>/", catalog_views.product_edit, name="product_edit"),
+    path("<slug:clinic_slug>/products/<int:product_id>/stock/", catalog_views.product_stock, name="product_stock"),
+    path(
+        "<slug:clinic_slug>/products/<int:product_id>/image/<slug:size>/",
+        catalog_views.product_image,
+        name="product_image",
+    ),
     path("<slug:clinic_slug>/team/", views.team, name="team"),
     path("<slug:clinic_slug>/team/<int:membership_id>/remove/", views.team_remove, name="team_remove"),
 ]

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from patientportal.audit import services as audit
+from patientportal.catalog.selectors import low_stock_count
 from patientportal.clinics import selectors as clinic_selectors
 from patientportal.clinics import services as clinic_services
 from patientportal.clinics.choices import TEAM_MANAGER_ROLES
@@ -50,6 +51,7 @@ def home(request: HttpRequest) -> HttpResponse:
         {
             "patient_count": Patient.objects.for_clinic(clinic).count(),
             "today_count": appointments_for_day(clinic=clinic, day=today).exclude(status__in=FREEING_STATUSES).count(),
+            "low_stock_count": low_stock_count(clinic=clinic),
         },
     )
 

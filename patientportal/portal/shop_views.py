@@ -1,0 +1,148 @@
+"""The shop and the cart, for patients (PRODUCT.md F-6, F-7). Every cart
+action works as a plain form post; with htmx it re-renders the cart drawer."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from patientportal.catalog import selectors as catalog
+from patientportal.clinics.features import Feature
+from patientportal.orders import cart as carts
+from patientportal.orders.errors import CartError
+from patientportal.orders.models import CartItem
+from patientportal.portal.access import portal_view
+from patientportal.portal.shop_forms import QuantityForm, ShopFilterForm
+
+PRODUCTS_PER_PAGE = 12
+
+
+@require_GET
+@portal_view(Feature.SHOP)
+def shop(request: HttpRequest) -> HttpResponse:
+    clinic = request.portal.clinic  # type: ignore[attr-defined]
+    form = ShopFilterForm(request.GET)
+    filters = form.cleaned_data if form.is_valid() else {"q": "", "category": ""}
+    products = catalog.shop_products(clinic=clinic, query=filters["q"], category=filters["category"])
+    page = Paginator(products, PRODUCTS_PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "portal/shop/list.html",
+        {
+            "form": form,
+            "page": page,
+            "filter_query": query.urlencode(),
+            "filtered": any(filters.values()),
+        },
+    )
+
+
+@require_GET
+@portal_view(Feature.SHOP)
+def product_detail(request: HttpRequest, product_id: int) -> HttpResponse:
+    product = catalog.shop_product_get(clinic=request.portal.clinic, product_id=product_id)  # type: ignore[attr-defined]
+    return render(request, "portal/shop/detail.html", {"product": product, "form": QuantityForm()})
+
+
+@require_GET
+@portal_view(Feature.SHOP)
+def product_image(request: HttpRequest, product_id: int, size: str) -> HttpResponse:
+    product = catalog.shop_product_get(clinic=request.portal.clinic, product_id=product_id)  # type: ignore[attr-defined]
+    return image_response(product, size)
+
+
+def image_response(product: object, size: str) -> FileResponse:
+    """A product picture streamed after the caller checked access (no public media URL)."""
+    field = {"thumbnail": product.thumbnail, "full": product.image}.get(size)  # type: ignore[attr-defined]
+    if not field:
+        raise Http404
+    response = FileResponse(field.open("rb"), content_type="image/webp")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@require_POST
+@portal_view(Feature.SHOP)
+def cart_add(request: HttpRequest) -> HttpResponse:
+    portal = request.portal  # type: ignore[attr-defined]
+    try:
+        product_id = int(request.POST.get("product", ""))
+    except ValueError:
+        raise Http404 from None
+    product = catalog.shop_product_get(clinic=portal.clinic, product_id=product_id)
+    form = QuantityForm(request.POST)
+    if form.is_valid():
+        try:
+            carts.cart_add_item(patient=portal.patient, product=product, quantity=form.cleaned_data["quantity"])
+        except CartError as error:
+            form.add_error("quantity", error.message)
+        else:
+            messages.success(request, _("Added to your cart: %(product)s.") % {"product": product.name})
+            return redirect("portal:product_detail", product_id=product.pk)
+    return render(request, "portal/shop/detail.html", {"product": product, "form": form}, status=400)
+
+
+@require_GET
+@portal_view(Feature.SHOP)
+def cart_page(request: HttpRequest) -> HttpResponse:
+    return render(request, "portal/cart/page.html", {"cart": carts.cart_for_patient(patient=request.portal.patient)})  # type: ignore[attr-defined]
+
+
+@require_GET
+@portal_view(Feature.SHOP)
+def cart_drawer(request: HttpRequest) -> HttpResponse:
+    return _drawer(request)
+
+
+def _drawer(request: HttpRequest, *, error: str = "", status: int = 200) -> HttpResponse:
+    cart = carts.cart_for_patient(patient=request.portal.patient)  # type: ignore[attr-defined]
+    return render(request, "portal/cart/drawer.html", {"cart": cart, "error": error}, status=status)
+
+
+def _after_change(request: HttpRequest, *, done: str = "", error: str = "") -> HttpResponse:
+    """htmx: the drawer again (with any error inside it). Plain post: back to the cart page with a message."""
+    if request.htmx:  # type: ignore[attr-defined]
+        return _drawer(request, error=error)
+    if error:
+        messages.error(request, error)
+    elif done:
+        messages.success(request, done)
+    return redirect("portal:cart")
+
+
+@require_POST
+@portal_view(Feature.SHOP)
+def cart_update(request: HttpRequest, item_id: int) -> HttpResponse:
+    form = QuantityForm(request.POST)
+    if not form.is_valid():
+        return _after_change(request, error=" ".join(form.errors["quantity"]))
+    try:
+        carts.cart_set_quantity(
+            patient=request.portal.patient,
+            item_id=item_id,  # type: ignore[attr-defined]
+            quantity=form.cleaned_data["quantity"],
+        )
+    except CartItem.DoesNotExist:
+        raise Http404 from None
+    except CartError as error:
+        return _after_change(request, error=str(error.message))
+    return _after_change(request, done=_("Quantity updated."))
+
+
+@require_POST
+@portal_view(Feature.SHOP)
+def cart_remove(request: HttpRequest, item_id: int) -> HttpResponse:
+    carts.cart_remove_item(patient=request.portal.patient, item_id=item_id)  # type: ignore[attr-defined]
+    return _after_change(request, done=_("Removed from your cart."))
+
+
+@require_POST
+@portal_view(Feature.SHOP)
+def cart_clear(request: HttpRequest) -> HttpResponse:
+    carts.cart_clear(patient=request.portal.patient)  # type: ignore[attr-defined]
+    return _after_change(request, done=_("Your cart is empty."))
