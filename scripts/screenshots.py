@@ -68,6 +68,7 @@ def shoot(browser, name: str, width: int, email: str | None, path: str, *, full_
     if email:
         sign_in(page, email)
     page.goto(f"{BASE}{path}")
+    page.wait_for_load_state("networkidle")
     page.screenshot(path=str(OUT / f"{name}.png"), full_page=full_page)
     context.close()
     print(f"docs/screenshots/{name}.png")
@@ -85,6 +86,14 @@ def main() -> None:
                 shoot(browser, "portal-appointments-phone", 375, "chen@patient.example", "/portal/appointments/")
                 shoot(
                     browser, "portal-appointments-past", 1280, "maria@patient.example", "/portal/appointments/?tab=past"
+                )
+                shoot(browser, "portal-shop", 1280, "olivia@patient.example", "/portal/shop/")
+                shoot(browser, "portal-shop-phone", 375, "olivia@patient.example", "/portal/shop/?category=medications")
+                shoot(browser, "portal-product-phone", 375, "olivia@patient.example", "/portal/shop/7/")
+                shoot(browser, "portal-cart", 1280, "olivia@patient.example", "/portal/cart/")
+                shoot(browser, "staff-products", 1280, "owner@harbor.example", "/staff/harbor/products/")
+                shoot(
+                    browser, "staff-product", 1280, "owner@harbor.example", "/staff/harbor/products/3/", full_page=True
                 )
                 shoot(browser, "staff-schedule", 1280, "owner@harbor.example", "/staff/harbor/schedule/")
                 shoot(

@@ -10,10 +10,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from patientportal.accounts.models import User
+from patientportal.catalog.demo_images import demo_product_image
+from patientportal.catalog.models import Product
+from patientportal.catalog.services import product_save
 from patientportal.clinics.choices import Role
 from patientportal.clinics.features import AddOn, Plan
 from patientportal.clinics.models import Clinic, StaffMembership
 from patientportal.clinics.services import clinic_create
+from patientportal.orders.cart import cart_add_item
 from patientportal.patients.invitations import invitation_accept, invitation_revoke, invitation_send, invitation_url
 from patientportal.patients.models import Patient
 from patientportal.patients.services import patient_create, portal_disable, portal_enable
@@ -187,6 +191,226 @@ APPOINTMENTS = [
     ("harbor", "Grace", "Kim", 0, 10, 30, 0, 0, 0, "confirmed", ""),
     ("harbor", "Noah", "Davis", 0, 15, 0, 3, 1, 0, "scheduled", ""),
 ]
+# (clinic, name, sku, category, price, stock, flags, shape, colour, description)
+# flags: rx, consult, age18, hidden, inactive, untracked, low
+PRODUCTS = [
+    (
+        "harbor",
+        "Daily Mineral Sunscreen SPF 50",
+        "SUN-050",
+        "cosmetics",
+        2800,
+        40,
+        "",
+        "tube",
+        "#f2b134",
+        "Broad-spectrum zinc sunscreen for face and body. Fragrance-free, suitable for sensitive skin.",
+    ),
+    (
+        "harbor",
+        "Gentle Hydrating Cleanser",
+        "CLN-200",
+        "cosmetics",
+        1850,
+        25,
+        "",
+        "bottle",
+        "#5aa9e6",
+        "A soap-free cleanser that keeps the skin barrier intact. 200 ml.",
+    ),
+    (
+        "harbor",
+        "Barrier Repair Moisturizer",
+        "MOI-100",
+        "cosmetics",
+        3200,
+        3,
+        "low",
+        "jar",
+        "#7fc8a9",
+        "Ceramide cream for dry, irritated skin. Use morning and evening.",
+    ),
+    (
+        "harbor",
+        "Vitamin D3 2000 IU",
+        "SUP-D3",
+        "supplements",
+        1400,
+        60,
+        "",
+        "bottle",
+        "#e07a5f",
+        "One softgel a day with food. 90 softgels.",
+    ),
+    (
+        "harbor",
+        "Omega-3 Fish Oil",
+        "SUP-O3",
+        "supplements",
+        2200,
+        0,
+        "",
+        "bottle",
+        "#3d5a80",
+        "Purified fish oil, 1000 mg. 120 capsules. Currently out of stock.",
+    ),
+    (
+        "harbor",
+        "Biotin Hair, Skin & Nails",
+        "SUP-BIO",
+        "supplements",
+        1900,
+        18,
+        "",
+        "jar",
+        "#b56576",
+        "Biotin with zinc and selenium. 60 capsules.",
+    ),
+    (
+        "harbor",
+        "Tretinoin Cream 0.025%",
+        "RX-TRE",
+        "medications",
+        6500,
+        12,
+        "rx age18",
+        "tube",
+        "#9a8c98",
+        "Prescription retinoid for acne and photo-ageing. The clinic reviews your order before you can pay.",
+    ),
+    (
+        "harbor",
+        "Hydroquinone 4% Cream",
+        "RX-HQ4",
+        "medications",
+        5400,
+        8,
+        "rx consult age18",
+        "tube",
+        "#6d597a",
+        "Prescription treatment for dark spots. Requires a consultation first.",
+    ),
+    (
+        "harbor",
+        "Benzoyl Peroxide 5% Gel",
+        "MED-BP5",
+        "medications",
+        1600,
+        30,
+        "",
+        "tube",
+        "#e5989b",
+        "Over-the-counter acne treatment. Start every other day.",
+    ),
+    (
+        "harbor",
+        "LED Light Therapy Mask",
+        "DEV-LED",
+        "devices",
+        19900,
+        4,
+        "consult low",
+        "box",
+        "#2a9d8f",
+        "Red and near-infrared light mask for home use. Ask the clinic whether it suits your skin.",
+    ),
+    (
+        "harbor",
+        "Digital Skin Thermometer",
+        "DEV-THM",
+        "devices",
+        3500,
+        9,
+        "",
+        "box",
+        "#577590",
+        "Contact-free thermometer with a memory of 32 readings.",
+    ),
+    (
+        "harbor",
+        "Chemical Peel Session",
+        "SRV-PEEL",
+        "services",
+        15000,
+        0,
+        "consult untracked",
+        "box",
+        "#bc4749",
+        "A 45-minute in-clinic peel. After purchase the clinic calls you to book a time.",
+    ),
+    (
+        "harbor",
+        "Skin Consultation Voucher",
+        "SRV-CONS",
+        "services",
+        9500,
+        0,
+        "untracked",
+        "box",
+        "#386641",
+        "A 30-minute consultation with a dermatology provider.",
+    ),
+    (
+        "harbor",
+        "Reusable Ice Roller",
+        "OTH-ICE",
+        "other",
+        1500,
+        22,
+        "",
+        "box",
+        "#90e0ef",
+        "Soothes and de-puffs. Keep it in the freezer.",
+    ),
+    (
+        "harbor",
+        "Silk Pillowcase",
+        "OTH-SILK",
+        "other",
+        4500,
+        6,
+        "hidden",
+        "box",
+        "#cdb4db",
+        "Not shown in the portal: an example of a hidden product.",
+    ),
+    (
+        "harbor",
+        "Old Formula Night Cream",
+        "OLD-NC",
+        "cosmetics",
+        2500,
+        5,
+        "inactive",
+        "jar",
+        "#adb5bd",
+        "Discontinued: an example of an inactive product.",
+    ),
+    (
+        "riverside",
+        "Blood Pressure Monitor",
+        "BPM-01",
+        "devices",
+        5900,
+        7,
+        "",
+        "box",
+        "#0b5cad",
+        "Upper-arm monitor with memory for two users.",
+    ),
+    (
+        "riverside",
+        "Multivitamin for Adults",
+        "MV-ADULT",
+        "supplements",
+        1700,
+        50,
+        "",
+        "bottle",
+        "#f4a261",
+        "One tablet a day. 100 tablets.",
+    ),
+]
 # How each final status is reached from "scheduled", through the same service staff use.
 STATUS_PATHS = {
     "scheduled": [],
@@ -252,6 +476,43 @@ class Command(BaseCommand):
         for slug, clinic in clinics.items():
             if not clinic.providers.exists():
                 self._scheduling(clinic, SCHEDULING[slug])
+            if not clinic.products.exists():
+                self._catalogue(clinic)
+
+    def _catalogue(self, clinic: Clinic) -> None:
+        staff = StaffMembership.objects.filter(clinic=clinic, role=Role.OWNER).first().user
+        for slug, name, sku, category, price, stock, flags, shape, colour, description in PRODUCTS:
+            if slug != clinic.slug:
+                continue
+            flag_set = set(flags.split())
+            values = {
+                "name": name,
+                "sku": sku,
+                "category": category,
+                "description": description,
+                "price_cents": price,
+                "cost_cents": price // 2,
+                "taxable": category != "services",
+                "track_inventory": "untracked" not in flag_set,
+                "reorder_threshold": 5,
+                "reorder_quantity": 20,
+                "requires_consultation": "consult" in flag_set,
+                "requires_prescription": "rx" in flag_set,
+                "minimum_age": 18 if "age18" in flag_set else 0,
+                "visible_in_portal": "hidden" not in flag_set,
+                "active": "inactive" not in flag_set,
+            }
+            product_save(
+                product=Product(clinic=clinic),
+                values=values,
+                actor=staff,
+                initial_stock=stock,
+                image=demo_product_image(name, colour, shape),
+            )
+        if clinic.slug == "harbor":
+            olivia = Patient.objects.for_clinic(clinic).get(first_name="Olivia")
+            for sku, quantity in (("SUN-050", 1), ("SUP-D3", 2)):
+                cart_add_item(patient=olivia, product=Product.objects.get(clinic=clinic, sku=sku), quantity=quantity)
 
     def _scheduling(self, clinic: Clinic, spec: dict) -> None:
         staff = StaffMembership.objects.filter(clinic=clinic, role=Role.OWNER).first().user
