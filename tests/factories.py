@@ -5,6 +5,7 @@ from allauth.account.models import EmailAddress
 from django.utils import timezone
 
 from patientportal.accounts.models import User
+from patientportal.catalog.models import Product
 from patientportal.clinics.choices import Role
 from patientportal.clinics.features import AddOn, Plan
 from patientportal.clinics.models import Clinic, StaffMembership
@@ -123,3 +124,14 @@ class AppointmentFactory(factory.django.DjangoModelFactory):
     duration_minutes = 30
     ends_at = factory.LazyAttribute(lambda o: o.starts_at + datetime.timedelta(minutes=o.duration_minutes))
     created_by = factory.SubFactory(UserFactory)
+
+
+class ProductFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Product
+
+    clinic = factory.SubFactory(ClinicFactory)
+    name = factory.Sequence(lambda n: f"Product {n}")
+    category = "supplements"
+    price_cents = 1500
+    stock = 10
