@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "patientportal.scheduling",
     "patientportal.catalog",
     "patientportal.orders",
+    "patientportal.payments",
     "patientportal.portal",
     "patientportal.staff",
 ]
@@ -201,6 +202,12 @@ else:
 STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY")
 STRIPE_PUBLISHABLE_KEY = env_str("STRIPE_PUBLISHABLE_KEY")
 STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET")
+# Only for tests against a local stub of Stripe's API; empty means Stripe's own.
+STRIPE_API_BASE = env_str("STRIPE_API_BASE")
+if STRIPE_SECRET_KEY and not STRIPE_WEBHOOK_SECRET and not DEBUG:
+    raise ImproperlyConfigured(
+        "STRIPE_WEBHOOK_SECRET must be set with STRIPE_SECRET_KEY: payments are confirmed by webhooks."
+    )
 # The built-in test provider stands in whenever no Stripe key is configured.
 PAYMENT_PROVIDER = "stripe" if STRIPE_SECRET_KEY else "test"
 # Browsers apply CSP form-action to the redirect after a form post, so the

@@ -12,6 +12,7 @@ urlpatterns = [
     path("invite/accept/", invitation_views.invitation_accept_page, name="invitation_accept"),
     path("invite/<str:token>/", invitation_views.invitation_open, name="invitation_open"),
     path("staff/", include("patientportal.staff.urls")),
+    path("payments/", include("patientportal.payments.urls")),
     path("dev/outbox/", core_views.outbox_list, name="outbox_list"),
     path("dev/outbox/<int:message_id>/", core_views.outbox_detail, name="outbox_detail"),
     path("operator/", admin.site.urls),

@@ -12,7 +12,7 @@ class ClinicAdminForm(forms.ModelForm):
 
     class Meta:
         model = Clinic
-        fields = ["name", "slug", "time_zone", "currency", "tax_rate_bp", "plan", "add_ons"]
+        fields = ["name", "slug", "time_zone", "currency", "tax_rate_bp", "plan", "add_ons", "unpaid_order_hours"]
 
 
 class StaffMembershipInline(admin.TabularInline):

@@ -2,7 +2,7 @@ import zoneinfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -36,6 +36,12 @@ class Clinic(models.Model):
     )
     plan = models.CharField(_("plan"), max_length=20, choices=Plan.choices, default=Plan.PROFESSIONAL)
     add_ons = models.JSONField(_("add-ons"), default=list, blank=True, validators=[validate_add_ons])
+    unpaid_order_hours = models.PositiveIntegerField(
+        _("cancel unpaid orders after (hours)"),
+        default=72,
+        validators=[MinValueValidator(1), MaxValueValidator(24 * 30)],
+        help_text=_("An order that could be paid but is not, is cancelled after this and its stock returned."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -14,3 +14,20 @@ class CartError(Exception):
         self.code = code
         self.message = self.MESSAGES[code] % params
         super().__init__(str(self.message))
+
+
+class OrderError(Exception):
+    MESSAGES = {
+        "cart_empty": _("Your cart is empty."),
+        "cart_not_ready": _("Some items in your cart need your attention first."),
+        "sold_out_meanwhile": _("%(product)s sold out while you were checking out. Your cart was not changed."),
+        "not_allowed": _("This order cannot go from “%(current)s” to “%(wanted)s”."),
+        "not_payable": _("This order cannot be paid now."),
+        "reason_required": _("Please give a reason; the patient will see it."),
+        "not_paid": _("Only a paid order can be refunded."),
+    }
+
+    def __init__(self, code: str, **params: object) -> None:
+        self.code = code
+        self.message = self.MESSAGES[code] % params if params else self.MESSAGES[code]
+        super().__init__(str(self.message))

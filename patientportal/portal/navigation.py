@@ -40,10 +40,19 @@ NAV_ITEMS: list[NavItem] = [
     NavItem(Feature.DASHBOARD, "portal:dashboard", _("Home")),
     NavItem(Feature.APPOINTMENTS, "portal:appointments", _("Appointments")),
     NavItem(Feature.SHOP, "portal:shop", _("Shop")),
+    NavItem(Feature.ORDERS, "portal:order_list", _("Orders")),
 ]
+
+
+def _orders_card(portal: object) -> dict:
+    from patientportal.orders.selectors import dashboard_counts, orders_for_patient
+
+    return {**dashboard_counts(patient=portal.patient), "recent": list(orders_for_patient(patient=portal.patient)[:3])}  # type: ignore[attr-defined]
+
 
 DASHBOARD_CARDS: list[DashboardCard] = [
     DashboardCard(Feature.APPOINTMENTS, "portal/cards/appointments.html", _appointments_card),
+    DashboardCard(Feature.ORDERS, "portal/cards/orders.html", _orders_card),
 ]
 
 

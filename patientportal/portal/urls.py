@@ -1,6 +1,6 @@
 from django.urls import path
 
-from patientportal.portal import appointment_views, shop_views, views
+from patientportal.portal import appointment_views, order_views, shop_views, views
 
 app_name = "portal"
 
@@ -22,4 +22,9 @@ urlpatterns = [
     path("cart/items/<int:item_id>/", shop_views.cart_update, name="cart_update"),
     path("cart/items/<int:item_id>/remove/", shop_views.cart_remove, name="cart_remove"),
     path("cart/clear/", shop_views.cart_clear, name="cart_clear"),
+    path("checkout/", order_views.checkout, name="checkout"),
+    path("orders/", order_views.order_list, name="order_list"),
+    path("orders/<int:order_id>/", order_views.order_detail, name="order_detail"),
+    path("orders/<int:order_id>/pay/", order_views.order_pay, name="order_pay"),
+    path("orders/<int:order_id>/confirmation/", order_views.order_confirmation, name="order_confirmation"),
 ]

@@ -1,0 +1,293 @@
+"""Orders: placing, the three state machines (status, payment, approval),
+approval, fulfilment, cancellation and the unpaid-order timer (PRODUCT.md F-8, F-9).
+
+Every move goes through `order_move`, which checks the machine's table in
+`orders.choices`, updates with compare-and-set, and records an OrderEvent
+and an audit event. Stock is taken when an order is placed and given back
+exactly once, by the move to Cancelled.
+"""
+
+import datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from patientportal.audit import services as audit
+from patientportal.catalog.choices import StockReason
+from patientportal.catalog.errors import CatalogError
+from patientportal.catalog.models import Product
+from patientportal.catalog.services import stock_adjust
+from patientportal.core.emails import queue_templated_email
+from patientportal.orders.cart import cart_for_patient
+from patientportal.orders.choices import (
+    APPROVAL_TRANSITIONS,
+    ORDER_TRANSITIONS,
+    PAYMENT_TRANSITIONS,
+    Approval,
+    OrderStatus,
+    PaymentStatus,
+)
+from patientportal.orders.errors import OrderError
+from patientportal.orders.models import CartItem, Order, OrderEvent, OrderItem, OrderNumberSequence
+from patientportal.orders.tax import tax_cents
+
+MACHINES = {
+    "status": (ORDER_TRANSITIONS, OrderStatus),
+    "payment": (PAYMENT_TRANSITIONS, PaymentStatus),
+    "approval": (APPROVAL_TRANSITIONS, Approval),
+}
+FIELDS = {"status": "status", "payment": "payment_status", "approval": "approval"}
+
+
+def order_lock(order: Order) -> Order:
+    locked = Order.objects.select_for_update().get(pk=order.pk)
+    locked.clinic = order.clinic
+    locked.patient = order.patient
+    return locked
+
+
+def order_move(*, order: Order, machine: str, to: str, actor: object, note: str = "", **extra: object) -> Order:
+    """Move one machine of a locked order along its table; refuse anything else."""
+    table, labels = MACHINES[machine]
+    field = FIELDS[machine]
+    current = getattr(order, field)
+    if to not in table[current]:
+        raise OrderError("not_allowed", current=labels(current).label, wanted=labels(to).label)
+    moved = Order.objects.filter(pk=order.pk, **{field: current}).update(
+        **{field: to}, updated_at=timezone.now(), **extra
+    )
+    if not moved:  # changed under us; the caller holds the lock, so this means a bug
+        raise OrderError("not_allowed", current=labels(current).label, wanted=labels(to).label)
+    setattr(order, field, to)
+    for name, value in extra.items():
+        setattr(order, name, value)
+    OrderEvent.objects.create(
+        order=order,
+        machine=machine,
+        from_value=current,
+        to_value=to,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        note=note[:500],
+    )
+    audit.record(
+        action=f"orders.order.{machine}_changed",
+        actor=actor,
+        clinic=order.clinic,
+        patient=order.patient,
+        obj=order,
+        metadata={"from": current, "to": to},
+    )
+    return order
+
+
+def _next_number(clinic: object) -> str:
+    sequence, _created = OrderNumberSequence.objects.get_or_create(clinic=clinic)
+    sequence = OrderNumberSequence.objects.select_for_update().get(pk=sequence.pk)
+    sequence.last_number += 1
+    sequence.save(update_fields=["last_number"])
+    return f"{sequence.last_number}"
+
+
+@transaction.atomic
+def order_place(*, patient: object, notes: str, actor: object) -> Order:
+    """Turn the cart into an order, all or nothing: prices and names copied,
+    stock taken, the cart emptied. Restricted items wait for staff approval."""
+    clinic = patient.clinic  # type: ignore[attr-defined]
+    cart = cart_for_patient(patient=patient)
+    if not cart.lines:
+        raise OrderError("cart_empty")
+    if not cart.ready_for_checkout:
+        raise OrderError("cart_not_ready")
+    lines = sorted(cart.lines, key=lambda line: line.item.product_id)  # a fixed order for the row locks
+    products = {
+        product.pk: product
+        for product in Product.objects.select_for_update().filter(pk__in=[line.item.product_id for line in lines])
+    }
+    restricted = any(
+        products[line.item.product_id].requires_prescription or products[line.item.product_id].requires_consultation
+        for line in lines
+    )
+    subtotal = sum(line.item.quantity * products[line.item.product_id].price_cents for line in lines)
+    taxable = sum(
+        line.item.quantity * products[line.item.product_id].price_cents
+        for line in lines
+        if products[line.item.product_id].taxable
+    )
+    tax = tax_cents(taxable_subtotal_cents=taxable, rate_bp=clinic.tax_rate_bp)
+    now = timezone.now()
+    order = Order.objects.create(
+        clinic=clinic,
+        patient=patient,
+        number=_next_number(clinic),
+        currency=clinic.currency,
+        tax_rate_bp=clinic.tax_rate_bp,
+        subtotal_cents=subtotal,
+        taxable_subtotal_cents=taxable,
+        tax_cents=tax,
+        total_cents=subtotal + tax,
+        notes=notes.strip()[:500],
+        placed_by=actor,
+        approval=Approval.AWAITING if restricted else Approval.NOT_NEEDED,
+        payable_since=None if restricted else now,
+    )
+    for line in lines:
+        product = products[line.item.product_id]
+        OrderItem.objects.create(
+            order=order,
+            product=product,
+            name=product.name,
+            sku=product.sku,
+            unit_price_cents=product.price_cents,
+            quantity=line.item.quantity,
+            taxable=product.taxable,
+            requires_prescription=product.requires_prescription,
+            requires_consultation=product.requires_consultation,
+            stock_tracked=product.track_inventory,
+        )
+        if product.track_inventory:
+            try:
+                stock_adjust(
+                    product=product,
+                    change=-line.item.quantity,
+                    reason=StockReason.ORDER,
+                    actor=actor,
+                    order_id=order.pk,
+                    note=f"Order {order.number}",
+                )
+            except CatalogError:
+                raise OrderError("sold_out_meanwhile", product=product.name) from None
+    CartItem.objects.filter(cart__patient=patient).delete()
+    OrderEvent.objects.create(order=order, machine="status", from_value="", to_value=OrderStatus.PENDING, actor=actor)
+    audit.record(
+        action="orders.order.placed",
+        actor=actor,
+        clinic=clinic,
+        patient=patient,
+        obj=order,
+        metadata={"total_cents": order.total_cents, "needs_approval": restricted},
+    )
+    return order
+
+
+def _release_stock(order: Order, actor: object) -> None:
+    for item in order.items.filter(stock_tracked=True, product__isnull=False).select_related("product"):
+        stock_adjust(
+            product=item.product,
+            change=item.quantity,
+            reason=StockReason.ORDER_RELEASED,
+            actor=actor,
+            order_id=order.pk,
+            note=f"Order {order.number}",
+        )
+
+
+def cancel_locked_order(order: Order, *, actor: object, reason: str) -> Order:
+    """Cancel a locked order: the move happens once, so the stock comes back once."""
+    order_move(
+        order=order,
+        machine="status",
+        to=OrderStatus.CANCELLED,
+        actor=actor,
+        note=reason,
+        cancellation_reason=reason[:500],
+    )
+    _release_stock(order, actor)
+    return order
+
+
+def _email_patient(order: Order, kind: str) -> None:
+    """Tell the patient what happened to their order (kind: approved, rejected, ready, cancelled, cancelled_unpaid)."""
+    if not order.patient.email:
+        return
+    queue_templated_email(
+        template_prefix="orders/email/order_update",
+        to=order.patient.email,
+        context={
+            "kind": kind,
+            "order": order,
+            "clinic": order.clinic,
+            "url": settings.SITE_URL + reverse("portal:order_detail", args=[order.pk]),
+        },
+    )
+
+
+@transaction.atomic
+def order_approve(*, order: Order, actor: object) -> Order:
+    locked = order_lock(order)
+    order_move(order=locked, machine="approval", to=Approval.APPROVED, actor=actor, payable_since=timezone.now())
+    _email_patient(locked, "approved")
+    return locked
+
+
+@transaction.atomic
+def order_reject(*, order: Order, reason: str, actor: object) -> Order:
+    if not reason.strip():
+        raise OrderError("reason_required")
+    locked = order_lock(order)
+    order_move(
+        order=locked,
+        machine="approval",
+        to=Approval.REJECTED,
+        actor=actor,
+        note=reason,
+        rejection_reason=reason.strip()[:500],
+    )
+    cancel_locked_order(locked, actor=actor, reason=reason.strip())
+    _email_patient(locked, "rejected")
+    return locked
+
+
+@transaction.atomic
+def order_mark_ready(*, order: Order, actor: object) -> Order:
+    locked = order_lock(order)
+    order_move(order=locked, machine="status", to=OrderStatus.READY, actor=actor)
+    _email_patient(locked, "ready")
+    return locked
+
+
+@transaction.atomic
+def order_complete(*, order: Order, actor: object) -> Order:
+    locked = order_lock(order)
+    return order_move(order=locked, machine="status", to=OrderStatus.COMPLETED, actor=actor)
+
+
+@transaction.atomic
+def order_cancel(*, order: Order, reason: str, actor: object) -> Order:
+    """Staff cancel; a paid order is refunded in full through its provider."""
+    if not reason.strip():
+        raise OrderError("reason_required")
+    locked = order_lock(order)
+    cancel_locked_order(locked, actor=actor, reason=reason.strip())
+    if locked.payment_status == PaymentStatus.PAID:
+        from patientportal.payments.services import payment_refund_order
+
+        payment_refund_order(order=locked, actor=actor, reason=reason.strip())
+    _email_patient(locked, "cancelled")
+    return locked
+
+
+def order_record_payment(*, order: Order, actor: object = None) -> Order:
+    """Called by the payments service, inside its transaction, with the order locked."""
+    order_move(order=order, machine="payment", to=PaymentStatus.PAID, actor=actor, paid_at=timezone.now())
+    return order_move(order=order, machine="status", to=OrderStatus.PROCESSING, actor=actor)
+
+
+def cancel_unpaid_orders(*, now: datetime.datetime | None = None) -> list[str]:
+    """Cancel every order that has been payable but unpaid for longer than its
+    clinic allows, returning their stock. Safe to run at any time, as often as
+    wanted: each order is re-checked under its lock."""
+    now = now or timezone.now()
+    cancelled = []
+    for candidate in Order.objects.payable().select_related("clinic", "patient").filter(payable_since__isnull=False):
+        if now - candidate.payable_since < datetime.timedelta(hours=candidate.clinic.unpaid_order_hours):
+            continue
+        with transaction.atomic():
+            locked = order_lock(candidate)
+            if not locked.is_payable:  # paid or cancelled meanwhile
+                continue
+            cancel_locked_order(locked, actor=None, reason="Not paid in time")
+            _email_patient(locked, "cancelled_unpaid")
+            cancelled.append(locked.number)
+    return cancelled

@@ -1,0 +1,80 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class PaymentAttemptStatus(models.TextChoices):
+    CREATED = "created", _("Started")
+    PROCESSING = "processing", _("Processing")
+    SUCCEEDED = "succeeded", _("Succeeded")
+    FAILED = "failed", _("Failed")
+    EXPIRED = "expired", _("Expired")
+    REFUNDED = "refunded", _("Refunded")
+    NEEDS_REVIEW = "needs_review", _("Needs review")
+
+
+S = PaymentAttemptStatus
+# A late or repeated provider event can never move a payment backwards.
+PAYMENT_ATTEMPT_TRANSITIONS: dict[str, frozenset[str]] = {
+    S.CREATED: frozenset({S.PROCESSING, S.SUCCEEDED, S.FAILED, S.EXPIRED, S.NEEDS_REVIEW}),
+    S.PROCESSING: frozenset({S.SUCCEEDED, S.FAILED, S.NEEDS_REVIEW}),
+    S.SUCCEEDED: frozenset({S.REFUNDED}),
+    S.FAILED: frozenset(),
+    S.EXPIRED: frozenset({S.SUCCEEDED, S.NEEDS_REVIEW}),
+    S.REFUNDED: frozenset(),
+    S.NEEDS_REVIEW: frozenset({S.REFUNDED}),
+}
+
+
+class Payment(models.Model):
+    """One attempt to pay an order through a provider (a Stripe Checkout
+    Session, or the built-in test page). An order may have several."""
+
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
+    order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="payments")
+    provider = models.CharField(max_length=20)
+    reference = models.CharField(max_length=255, blank=True, db_index=True)
+    charge_reference = models.CharField(max_length=255, blank=True, db_index=True)
+    amount_cents = models.PositiveIntegerField()
+    currency = models.CharField(max_length=3)
+    status = models.CharField(max_length=20, choices=PaymentAttemptStatus.choices, default=S.CREATED)
+    redirect_url = models.URLField(max_length=2000, blank=True)
+    note = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Payment {self.pk} ({self.provider})"
+
+
+class Refund(models.Model):
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
+    amount_cents = models.PositiveIntegerField()
+    reference = models.CharField(max_length=255, blank=True)
+    reason = models.CharField(max_length=500, blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Refund {self.pk}"
+
+
+class WebhookEvent(models.Model):
+    """Each provider event id is processed once: a second delivery hits the unique constraint."""
+
+    provider = models.CharField(max_length=20)
+    event_id = models.CharField(max_length=255)
+    event_type = models.CharField(max_length=100)
+    received_at = models.DateTimeField(auto_now_add=True)
+    outcome = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "event_id"], name="webhook_event_processed_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider}:{self.event_id}"

@@ -1,0 +1,50 @@
+from dataclasses import dataclass
+from enum import StrEnum
+
+from django.http import HttpRequest
+
+
+class ProviderEventKind(StrEnum):
+    SUCCEEDED = "succeeded"
+    PROCESSING = "processing"
+    FAILED = "failed"
+    EXPIRED = "expired"
+    REFUNDED = "refunded"
+
+
+@dataclass(frozen=True)
+class ProviderEvent:
+    """A provider's notification about one payment, in our words."""
+
+    event_id: str
+    kind: ProviderEventKind
+    event_type: str
+    payment_reference: str = ""  # the checkout session
+    charge_reference: str = ""  # the payment intent, for refunds
+    amount_cents: int | None = None
+    currency: str = ""
+
+
+class WebhookRejected(Exception):
+    """The notification could not be verified; nothing may change."""
+
+
+class PaymentProvider:
+    identifier = ""
+    name = ""
+
+    def start_checkout(self, *, payment: object, order: object, success_url: str, cancel_url: str) -> tuple[str, str]:
+        """Create the checkout; returns (provider reference, URL to send the patient to)."""
+        raise NotImplementedError
+
+    def parse_webhook(self, request: HttpRequest) -> ProviderEvent | None:
+        """Verify and translate a notification; None for event types we do not use."""
+        raise NotImplementedError
+
+    def sync(self, *, payment: object) -> ProviderEvent | None:
+        """Ask the provider for the payment's state (used on the return page); None if not supported."""
+        return None
+
+    def refund(self, *, payment: object, amount_cents: int, idempotency_key: str) -> str:
+        """Refund and return the provider's refund reference."""
+        raise NotImplementedError

@@ -1,0 +1,122 @@
+"""Stripe Checkout with the official `stripe` library. Card data never reaches
+us: the patient pays on Stripe's page, and only a verified webhook (or a
+server-side retrieve of the session) confirms the payment."""
+
+import stripe
+from django.conf import settings
+from django.http import HttpRequest
+
+from patientportal.payments.providers.base import PaymentProvider, ProviderEvent, ProviderEventKind, WebhookRejected
+
+SESSION_EVENTS = {
+    "checkout.session.async_payment_succeeded": ProviderEventKind.SUCCEEDED,
+    "checkout.session.async_payment_failed": ProviderEventKind.FAILED,
+    "checkout.session.expired": ProviderEventKind.EXPIRED,
+}
+
+
+def client() -> stripe.StripeClient:
+    base = {"api": settings.STRIPE_API_BASE} if settings.STRIPE_API_BASE else None
+    return stripe.StripeClient(settings.STRIPE_SECRET_KEY, base_addresses=base, max_network_retries=2)
+
+
+def _reference(value: object) -> str:
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else str(getattr(value, "id", ""))
+
+
+def _session_event(event_id: str, event_type: str, session: object) -> ProviderEvent:
+    if event_type == "checkout.session.completed":
+        # Paid now (cards), or still processing (bank debits confirm later).
+        paid = getattr(session, "payment_status", "") in ("paid", "no_payment_required")
+        kind = ProviderEventKind.SUCCEEDED if paid else ProviderEventKind.PROCESSING
+    else:
+        kind = SESSION_EVENTS[event_type]
+    return ProviderEvent(
+        event_id=event_id,
+        kind=kind,
+        event_type=event_type,
+        payment_reference=session.id,  # type: ignore[attr-defined]
+        charge_reference=_reference(getattr(session, "payment_intent", None)),
+        amount_cents=getattr(session, "amount_total", None),
+        currency=(getattr(session, "currency", "") or "").upper(),
+    )
+
+
+class StripeProvider(PaymentProvider):
+    identifier = "stripe"
+    name = "Stripe"
+
+    def start_checkout(self, *, payment: object, order: object, success_url: str, cancel_url: str) -> tuple[str, str]:
+        currency = order.currency.lower()  # type: ignore[attr-defined]
+        line_items = [
+            {
+                "quantity": item.quantity,
+                "price_data": {
+                    "currency": currency,
+                    "unit_amount": item.unit_price_cents,
+                    "product_data": {"name": item.name},
+                },
+            }
+            for item in order.items.all()  # type: ignore[attr-defined]
+        ]
+        if order.tax_cents:  # type: ignore[attr-defined]
+            rate = order.tax_rate_bp / 100  # type: ignore[attr-defined]
+            line_items.append(
+                {
+                    "quantity": 1,
+                    "price_data": {
+                        "currency": currency,
+                        "unit_amount": order.tax_cents,  # type: ignore[attr-defined]
+                        "product_data": {"name": f"Tax ({rate:g}%)"},
+                    },
+                }
+            )
+        session = client().v1.checkout.sessions.create(
+            params={
+                "mode": "payment",
+                "line_items": line_items,
+                "client_reference_id": str(order.pk),  # type: ignore[attr-defined]
+                "metadata": {"order_id": str(order.pk), "payment_id": str(payment.pk)},  # type: ignore[attr-defined]
+                "success_url": success_url + "?session_id={CHECKOUT_SESSION_ID}",
+                "cancel_url": cancel_url,
+            },
+            options={"idempotency_key": f"payment-{payment.pk}"},  # type: ignore[attr-defined]
+        )
+        return session.id, session.url or ""
+
+    def parse_webhook(self, request: HttpRequest) -> ProviderEvent | None:
+        try:
+            event = client().construct_event(
+                request.body, request.headers.get("Stripe-Signature"), settings.STRIPE_WEBHOOK_SECRET
+            )
+        except (ValueError, stripe.SignatureVerificationError):
+            raise WebhookRejected from None
+        data = event.data.object
+        if event.type == "checkout.session.completed" or event.type in SESSION_EVENTS:
+            return _session_event(event.id, event.type, data)
+        if event.type == "charge.refunded":
+            return ProviderEvent(
+                event_id=event.id,
+                kind=ProviderEventKind.REFUNDED,
+                event_type=event.type,
+                charge_reference=_reference(getattr(data, "payment_intent", None)),
+                amount_cents=getattr(data, "amount_refunded", None),
+                currency=(getattr(data, "currency", "") or "").upper(),
+            )
+        return None
+
+    def sync(self, *, payment: object) -> ProviderEvent | None:
+        session = client().v1.checkout.sessions.retrieve(payment.reference)  # type: ignore[attr-defined]
+        status = getattr(session, "payment_status", "")
+        if status not in ("paid", "no_payment_required"):
+            return None
+        return _session_event(f"retrieve:{session.id}", "checkout.session.completed", session)
+
+    def refund(self, *, payment: object, amount_cents: int, idempotency_key: str) -> str:
+        refund = client().v1.refunds.create(
+            params={"payment_intent": payment.charge_reference, "amount": amount_cents},  # type: ignore[attr-defined]
+            options={"idempotency_key": idempotency_key},
+        )
+        return refund.id
