@@ -1,6 +1,6 @@
 from django.urls import path
 
-from patientportal.staff import catalog_views, portal_access_views, scheduling_views, views
+from patientportal.staff import catalog_views, order_views, portal_access_views, scheduling_views, views
 
 app_name = "staff"
 
@@ -63,6 +63,13 @@ urlpatterns = [
         "<slug:clinic_slug>/products/<int:product_id>/image/<slug:size>/",
         catalog_views.product_image,
         name="product_image",
+    ),
+    path("<slug:clinic_slug>/orders/", order_views.order_queue, name="order_queue"),
+    path("<slug:clinic_slug>/orders/<int:order_id>/", order_views.order_detail, name="order_detail"),
+    path(
+        "<slug:clinic_slug>/orders/<int:order_id>/<slug:action>/",
+        order_views.order_action,
+        name="order_action",
     ),
     path("<slug:clinic_slug>/team/", views.team, name="team"),
     path("<slug:clinic_slug>/team/<int:membership_id>/remove/", views.team_remove, name="team_remove"),

@@ -14,6 +14,7 @@ from patientportal.clinics import selectors as clinic_selectors
 from patientportal.clinics import services as clinic_services
 from patientportal.clinics.choices import TEAM_MANAGER_ROLES
 from patientportal.clinics.errors import ClinicError
+from patientportal.orders.selectors import queue_counts
 from patientportal.patients import selectors as patient_selectors
 from patientportal.patients import services as patient_services
 from patientportal.patients.choices import InvitationStatus
@@ -52,6 +53,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "patient_count": Patient.objects.for_clinic(clinic).count(),
             "today_count": appointments_for_day(clinic=clinic, day=today).exclude(status__in=FREEING_STATUSES).count(),
             "low_stock_count": low_stock_count(clinic=clinic),
+            "order_counts": queue_counts(clinic=clinic),
         },
     )
 

@@ -18,9 +18,13 @@ from patientportal.clinics.features import AddOn, Plan
 from patientportal.clinics.models import Clinic, StaffMembership
 from patientportal.clinics.services import clinic_create
 from patientportal.orders.cart import cart_add_item
+from patientportal.orders.models import Order
+from patientportal.orders.services import order_complete, order_mark_ready, order_place
 from patientportal.patients.invitations import invitation_accept, invitation_revoke, invitation_send, invitation_url
 from patientportal.patients.models import Patient
 from patientportal.patients.services import patient_create, portal_disable, portal_enable
+from patientportal.payments.providers import ProviderEvent, ProviderEventKind
+from patientportal.payments.services import payment_event_apply, payment_start
 from patientportal.scheduling.clock import local_to_aware
 from patientportal.scheduling.models import AppointmentType, Location, Provider
 from patientportal.scheduling.services import appointment_book, appointment_set_status, setup_item_save
@@ -510,9 +514,47 @@ class Command(BaseCommand):
                 image=demo_product_image(name, colour, shape),
             )
         if clinic.slug == "harbor":
-            olivia = Patient.objects.for_clinic(clinic).get(first_name="Olivia")
-            for sku, quantity in (("SUN-050", 1), ("SUP-D3", 2)):
-                cart_add_item(patient=olivia, product=Product.objects.get(clinic=clinic, sku=sku), quantity=quantity)
+            self._orders(clinic, staff)
+
+    def _orders(self, clinic: Clinic, staff: User) -> None:
+        """Orders in several states, made the way patients and staff make them."""
+        olivia = Patient.objects.for_clinic(clinic).get(first_name="Olivia")
+        maria = Patient.objects.for_clinic(clinic).get(first_name="Maria")
+        by_sku = {product.sku: product for product in Product.objects.for_clinic(clinic)}
+
+        def place(patient: Patient, lines: list[tuple[str, int]], notes: str = "") -> Order:
+            user = patient.portal_accesses.first().user
+            for sku, quantity in lines:
+                cart_add_item(patient=patient, product=by_sku[sku], quantity=quantity)
+            return order_place(patient=patient, notes=notes, actor=user)
+
+        def pay(order: Order) -> None:
+            payment = payment_start(order=order, actor=None, success_url="", cancel_url="")
+            payment_event_apply(
+                provider=payment.provider,
+                event=ProviderEvent(
+                    event_id=f"demo:{payment.pk}",
+                    kind=ProviderEventKind.SUCCEEDED,
+                    event_type="demo.payment",
+                    payment_reference=payment.reference,
+                    amount_cents=payment.amount_cents,
+                    currency=payment.currency,
+                ),
+            )
+
+        ready = place(olivia, [("CLN-200", 1), ("OTH-ICE", 1)], "I will pick it up on Friday.")
+        pay(ready)
+        order_mark_ready(order=ready, actor=staff)
+        processing = place(olivia, [("SUP-BIO", 1)])
+        pay(processing)
+        place(olivia, [("RX-TRE", 1), ("SUN-050", 1)])  # awaiting approval
+        done = place(maria, [("SUP-D3", 2)])
+        pay(done)
+        order_mark_ready(order=done, actor=staff)
+        order_complete(order=done, actor=staff)
+        place(maria, [("MED-BP5", 1)])  # placed, not paid yet
+        for sku, quantity in (("SUN-050", 1), ("SUP-D3", 2)):  # and something in Olivia's cart
+            cart_add_item(patient=olivia, product=by_sku[sku], quantity=quantity)
 
     def _scheduling(self, clinic: Clinic, spec: dict) -> None:
         staff = StaffMembership.objects.filter(clinic=clinic, role=Role.OWNER).first().user

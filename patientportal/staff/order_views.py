@@ -1,0 +1,104 @@
+"""The clinic's order queue and the actions on an order (PRODUCT.md F-8, F-9)."""
+
+from django import forms
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from patientportal.clinics.choices import Role
+from patientportal.orders import selectors
+from patientportal.orders import services as orders
+from patientportal.orders.errors import OrderError
+from patientportal.payments import services as payments
+from patientportal.staff.access import staff_view
+
+ORDER_ROLES = (Role.OWNER, Role.ADMIN, Role.STAFF)
+QUEUE_TITLES = {
+    "awaiting": gettext_lazy("Awaiting approval"),
+    "to_prepare": gettext_lazy("To prepare"),
+    "ready": gettext_lazy("Ready for pickup"),
+    "unpaid": gettext_lazy("Waiting for payment"),
+    "all": gettext_lazy("All orders"),
+}
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("Reason (the patient sees it)"), max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+@require_GET
+@staff_view(roles=ORDER_ROLES)
+def order_queue(request: HttpRequest) -> HttpResponse:
+    clinic = request.clinic  # type: ignore[attr-defined]
+    queue = request.GET.get("queue", "awaiting")
+    if queue not in QUEUE_TITLES:
+        queue = "awaiting"
+    page = Paginator(selectors.staff_queue(clinic=clinic, queue=queue), 30).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "staff/orders/queue.html",
+        {
+            "queue": queue,
+            "queues": QUEUE_TITLES,
+            "page": page,
+            "counts": selectors.queue_counts(clinic=clinic),
+            "extra_query": f"queue={queue}",
+        },
+    )
+
+
+@require_GET
+@staff_view(roles=ORDER_ROLES)
+def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
+    order = selectors.order_get_for_clinic(clinic=request.clinic, order_id=order_id)  # type: ignore[attr-defined]
+    return render(
+        request,
+        "staff/orders/detail.html",
+        {
+            "order": order,
+            "items": list(order.items.all()),
+            "events": list(order.events.select_related("actor")),
+            "payments": list(order.payments.all()),
+            "reason_form": ReasonForm(),
+        },
+    )
+
+
+ACTIONS = {
+    "approve": (orders.order_approve, False, gettext_lazy("Order approved. The patient can now pay.")),
+    "ready": (orders.order_mark_ready, False, gettext_lazy("Marked ready for pickup. The patient was told.")),
+    "complete": (orders.order_complete, False, gettext_lazy("Order completed.")),
+    "reject": (orders.order_reject, True, gettext_lazy("Order rejected. Its stock was returned.")),
+    "cancel": (orders.order_cancel, True, gettext_lazy("Order cancelled. Its stock was returned.")),
+    "refund": (payments.order_refund, True, gettext_lazy("Payment refunded.")),
+}
+
+
+@require_POST
+@staff_view(roles=ORDER_ROLES)
+def order_action(request: HttpRequest, order_id: int, action: str) -> HttpResponse:
+    clinic = request.clinic  # type: ignore[attr-defined]
+    if action not in ACTIONS:
+        raise Http404
+    order = selectors.order_get_for_clinic(clinic=clinic, order_id=order_id)
+    service, needs_reason, done = ACTIONS[action]
+    kwargs = {"order": order, "actor": request.user}
+    if needs_reason:
+        form = ReasonForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("Please give a reason; the patient will see it."))
+            return redirect("staff:order_detail", clinic_slug=clinic.slug, order_id=order.pk)
+        kwargs["reason"] = form.cleaned_data["reason"]
+    try:
+        service(**kwargs)
+    except OrderError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, done)
+    return redirect("staff:order_detail", clinic_slug=clinic.slug, order_id=order.pk)
