@@ -1,0 +1,229 @@
+"""The Stripe provider against a local stub of Stripe's HTTP API (no network),
+and the webhook endpoint with real signatures."""
+
+import hashlib
+import hmac
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs
+
+import pytest
+from django.test import Client
+
+from patientportal.orders.choices import OrderStatus, PaymentStatus
+from patientportal.payments.models import Payment, PaymentAttemptStatus, WebhookEvent
+from tests.factories import ProductFactory
+from tests.orders.helpers import place_order
+
+pytestmark = pytest.mark.django_db
+
+WEBHOOK_SECRET = "whsec_test_secret"
+
+
+class StripeStub(BaseHTTPRequestHandler):
+    requests: list = []
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"])).decode()
+        StripeStub.requests.append({"path": self.path, "headers": dict(self.headers), "form": parse_qs(body)})
+        if self.path == "/v1/checkout/sessions":
+            payload = {
+                "id": "cs_test_stub",
+                "object": "checkout.session",
+                "url": "https://checkout.stripe.test/cs_test_stub",
+                "payment_status": "unpaid",
+                "amount_total": 0,
+                "currency": "usd",
+            }
+        else:
+            payload = {"id": "re_test_stub", "object": "refund", "status": "succeeded"}
+        data = json.dumps(payload).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def stripe_stub(settings):
+    StripeStub.requests = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), StripeStub)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    settings.STRIPE_SECRET_KEY = "sk_test_local"
+    settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
+    settings.STRIPE_API_BASE = f"http://127.0.0.1:{server.server_port}"
+    settings.PAYMENT_PROVIDER = "stripe"
+    yield StripeStub.requests
+    server.shutdown()
+
+
+def test_the_checkout_session_has_the_orders_lines_in_minor_units_and_an_idempotency_key(world, stripe_stub):
+    world.clinic_a.tax_rate_bp = 725
+    world.clinic_a.save()
+    cream = ProductFactory(clinic=world.clinic_a, name="Cream", price_cents=1250)
+    order = place_order(world, products=[(cream, 2)])
+    response = Client()
+    response.force_login(world.patient_user_1)
+    reply = response.post(f"/portal/orders/{order.pk}/pay/")
+    assert reply["Location"] == "https://checkout.stripe.test/cs_test_stub"
+    [request] = stripe_stub
+    form = request["form"]
+    payment = Payment.objects.get(order=order)
+    assert request["headers"]["Idempotency-Key"] == f"payment-{payment.pk}"
+    assert form["mode"] == ["payment"] and form["client_reference_id"] == [str(order.pk)]
+    assert form["line_items[0][price_data][unit_amount]"] == ["1250"]
+    assert form["line_items[0][quantity]"] == ["2"]
+    assert form["line_items[0][price_data][currency]"] == ["usd"]
+    assert form["line_items[0][price_data][product_data][name]"] == ["Cream"]
+    assert form["line_items[1][price_data][unit_amount]"] == ["181"]  # tax 7.25% of 25.00
+    assert form["line_items[1][price_data][product_data][name]"] == ["Tax (7.25%)"]
+    assert form["success_url"][0].endswith(
+        f"/portal/orders/{order.pk}/confirmation/?session_id={{CHECKOUT_SESSION_ID}}"
+    )
+    assert (payment.reference, payment.amount_cents) == ("cs_test_stub", 2681)
+
+
+def signed(payload: dict, secret: str = WEBHOOK_SECRET, timestamp: int | None = None) -> tuple[str, str]:
+    body = json.dumps(payload)
+    timestamp = timestamp or int(time.time())
+    signature = hmac.new(secret.encode(), f"{timestamp}.{body}".encode(), hashlib.sha256).hexdigest()
+    return body, f"t={timestamp},v1={signature}"
+
+
+def session_event(event_id: str, payment: Payment, *, kind: str = "checkout.session.completed", amount=None) -> dict:
+    return {
+        "id": event_id,
+        "object": "event",
+        "type": kind,
+        "data": {
+            "object": {
+                "id": payment.reference,
+                "object": "checkout.session",
+                "payment_status": "paid",
+                "amount_total": payment.amount_cents if amount is None else amount,
+                "currency": payment.currency.lower(),
+                "payment_intent": "pi_test_1",
+            }
+        },
+    }
+
+
+def post_webhook(body: str, signature: str):
+    return Client().post(
+        "/payments/stripe/webhook/", data=body, content_type="application/json", HTTP_STRIPE_SIGNATURE=signature
+    )
+
+
+@pytest.fixture
+def stripe_payment(world, stripe_stub):
+    order = place_order(world)
+    client = Client()
+    client.force_login(world.patient_user_1)
+    client.post(f"/portal/orders/{order.pk}/pay/")
+    return order, Payment.objects.get(order=order)
+
+
+def test_a_signed_completed_event_pays_the_order(stripe_payment):
+    order, payment = stripe_payment
+    response = post_webhook(*signed(session_event("evt_1", payment)))
+    assert (response.status_code, response.content) == (200, b"paid")
+    order.refresh_from_db()
+    payment.refresh_from_db()
+    assert (order.status, order.payment_status) == (OrderStatus.PROCESSING, PaymentStatus.PAID)
+    assert payment.charge_reference == "pi_test_1"
+
+
+@pytest.mark.parametrize("tamper", ["wrong secret", "old timestamp", "changed body", "no header"])
+def test_a_bad_signature_is_refused_and_changes_nothing(stripe_payment, tamper):
+    order, payment = stripe_payment
+    if tamper == "wrong secret":
+        body, signature = signed(session_event("evt_bad", payment), secret="whsec_other")
+    elif tamper == "old timestamp":
+        body, signature = signed(session_event("evt_bad", payment), timestamp=int(time.time()) - 3600)
+    elif tamper == "changed body":
+        _body, signature = signed(session_event("evt_bad", payment))
+        body = json.dumps(session_event("evt_bad", payment, amount=1))
+    else:
+        body, signature = json.dumps(session_event("evt_bad", payment)), ""
+    response = post_webhook(body, signature)
+    assert response.status_code == 400
+    order.refresh_from_db()
+    assert order.payment_status == PaymentStatus.UNPAID
+    assert not WebhookEvent.objects.exists()
+
+
+def test_the_same_stripe_event_twice_and_expired_after_completed(stripe_payment):
+    _order, payment = stripe_payment
+    post_webhook(*signed(session_event("evt_1", payment)))
+    assert post_webhook(*signed(session_event("evt_1", payment))).content == b"duplicate: already processed"
+    expired = post_webhook(*signed(session_event("evt_2", payment, kind="checkout.session.expired")))
+    assert expired.content.startswith(b"ignored")
+    payment.refresh_from_db()
+    assert payment.status == PaymentAttemptStatus.SUCCEEDED
+
+
+def test_an_amount_mismatch_from_stripe_is_flagged(stripe_payment):
+    order, payment = stripe_payment
+    response = post_webhook(*signed(session_event("evt_1", payment, amount=1)))
+    assert response.content.startswith(b"flagged")
+    order.refresh_from_db()
+    assert order.payment_status == PaymentStatus.UNPAID
+
+
+def test_a_charge_refunded_event_marks_the_order_refunded(stripe_payment):
+    order, payment = stripe_payment
+    post_webhook(*signed(session_event("evt_1", payment)))
+    refund_event = {
+        "id": "evt_r",
+        "object": "event",
+        "type": "charge.refunded",
+        "data": {
+            "object": {
+                "id": "ch_1",
+                "object": "charge",
+                "payment_intent": "pi_test_1",
+                "amount_refunded": payment.amount_cents,
+                "currency": "usd",
+            }
+        },
+    }
+    assert post_webhook(*signed(refund_event)).content == b"refunded"
+    order.refresh_from_db()
+    assert order.payment_status == PaymentStatus.REFUNDED
+
+
+def test_event_types_we_do_not_use_are_acknowledged(stripe_payment):
+    body, signature = signed(
+        {
+            "id": "evt_x",
+            "object": "event",
+            "type": "customer.created",
+            "data": {"object": {"id": "cus_1", "object": "customer"}},
+        }
+    )
+    assert post_webhook(body, signature).content == b"ignored: event type not used"
+
+
+def test_the_webhook_is_absent_without_stripe(settings):
+    settings.STRIPE_SECRET_KEY = ""
+    assert Client().post("/payments/stripe/webhook/", data="{}", content_type="application/json").status_code == 404
+
+
+def test_a_refund_goes_to_stripe_with_an_idempotency_key(world, stripe_payment, stripe_stub):
+    from patientportal.payments.services import order_refund
+
+    order, payment = stripe_payment
+    post_webhook(*signed(session_event("evt_1", payment)))
+    order.refresh_from_db()
+    order_refund(order=order, reason="Damaged", actor=world.staff_a)
+    refund_request = stripe_stub[-1]
+    assert refund_request["path"] == "/v1/refunds"
+    assert refund_request["form"]["payment_intent"] == ["pi_test_1"]
+    assert refund_request["headers"]["Idempotency-Key"] == f"refund-{payment.pk}"
