@@ -91,6 +91,8 @@ def main() -> None:
                 shoot(browser, "portal-shop-phone", 375, "olivia@patient.example", "/portal/shop/?category=medications")
                 shoot(browser, "portal-product-phone", 375, "olivia@patient.example", "/portal/shop/7/")
                 shoot(browser, "portal-cart", 1280, "olivia@patient.example", "/portal/cart/")
+                shoot(browser, "portal-order", 375, "olivia@patient.example", "/portal/orders/1/", full_page=True)
+                shoot(browser, "staff-orders", 1280, "owner@harbor.example", "/staff/harbor/orders/?queue=all")
                 shoot(browser, "staff-products", 1280, "owner@harbor.example", "/staff/harbor/products/")
                 shoot(
                     browser, "staff-product", 1280, "owner@harbor.example", "/staff/harbor/products/3/", full_page=True
