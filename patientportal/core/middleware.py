@@ -17,6 +17,8 @@ Handler = Callable[[HttpRequest], HttpResponse]
 SESSION_LAST_ACTIVITY = "last_activity"
 SESSION_SIGNED_IN_AT = "signed_in_at"
 SESSION_IDLE_LIMIT = "idle_limit_seconds"
+# Addresses that carry a secret (invitation tokens), which must never be copied into another URL.
+PATHS_WITH_SECRETS = ("/invite/",)
 
 
 class RequestIdMiddleware:
@@ -51,6 +53,9 @@ class InactivityLogoutMiddleware:
             if now - last_activity > idle_limit or now - signed_in_at > settings.SESSION_COOKIE_AGE:
                 logout(request)
                 messages.info(request, _("For your security you were signed out after a period of inactivity."))
+                if request.path.startswith(PATHS_WITH_SECRETS):
+                    # Never copy an invitation token into a "next" address; carry on signed out.
+                    return self.get_response(request)
                 return redirect(f"{reverse(settings.LOGIN_URL)}?{urlencode({'next': request.get_full_path()})}")
             session[SESSION_LAST_ACTIVITY] = now
             session.setdefault(SESSION_SIGNED_IN_AT, now)

@@ -20,6 +20,7 @@ class PatientError(Exception):
         "revoked": _("This invitation was cancelled by the clinic. Ask your clinic to send you a new one."),
         "used": _("This invitation has already been used. Sign in to reach your portal."),
         "portal_disabled": _("Portal access for this record is switched off. Contact your clinic."),
+        "rate_limited": _("Too many attempts. Please wait a minute."),
         "email_mismatch": _(
             "This invitation was sent to a different email address than the one on your account, so we "
             "cannot link it. Sign out, then create an account or sign in with the address the invitation was sent to."

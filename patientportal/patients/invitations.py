@@ -126,7 +126,11 @@ def invitation_revoke(*, invitation: Invitation, actor: object, now: datetime.da
 
 def invitation_find(*, token: str) -> Invitation | None:
     """The invitation a token belongs to, whatever its state; None if unknown."""
-    digest = token_hash(token)
+    return invitation_find_by_digest(digest=token_hash(token))
+
+
+def invitation_find_by_digest(*, digest: str) -> Invitation | None:
+    """As invitation_find, from the token's SHA-256 (what the session keeps)."""
     invitation = Invitation.objects.select_related("clinic", "patient").filter(token_hash=digest).first()
     # The lookup is by hash; comparing the digests again in constant time
     # keeps any timing difference away from the secret.
@@ -158,20 +162,17 @@ def account_owns_email(*, user: object, email: str) -> bool:
 
 
 def invitation_accept(*, token: str, user: object, now: datetime.datetime | None = None) -> PortalAccess:
+    return invitation_accept_by_digest(digest=token_hash(token), user=user, now=now)
+
+
+def invitation_accept_by_digest(*, digest: str, user: object, now: datetime.datetime | None = None) -> PortalAccess:
     """Link the account to the invited patient's record. A refusal is audited
     (outside the rolled-back transaction) and raised as a PatientError."""
-    found = invitation_find(token=token)
+    found = invitation_find_by_digest(digest=digest)
     try:
         return _invitation_accept_locked(found=found, user=user, now=now or timezone.now())
     except PatientError as refusal:
-        audit.record(
-            action="patients.invitation.refused",
-            actor=user,
-            clinic=found.clinic if found else None,
-            patient=found.patient if found else None,
-            obj=found,
-            metadata={"reason": refusal.code},
-        )
+        invitation_refusal_record(invitation=found, code=refusal.code, actor=user)
         raise
 
 
@@ -196,3 +197,15 @@ def _invitation_accept_locked(*, found: Invitation | None, user: object, now: da
         action="patients.invitation.accepted", actor=user, clinic=invitation.clinic, patient=patient, obj=invitation
     )
     return portal_access_grant(user=user, patient=patient, actor=user)
+
+
+def invitation_refusal_record(*, invitation: Invitation | None, code: str, actor: object = None) -> None:
+    """Every refused use of an invitation link is an audit event (with why), signed in or not."""
+    audit.record(
+        action="patients.invitation.refused",
+        actor=actor,
+        clinic=invitation.clinic if invitation else None,
+        patient=invitation.patient if invitation else None,
+        obj=invitation,
+        metadata={"reason": code},
+    )

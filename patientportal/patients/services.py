@@ -42,9 +42,11 @@ def patient_create(
 
 @transaction.atomic
 def patient_update(*, patient: Patient, changes: dict, actor: object) -> Patient:
-    """Apply the given field values; the audit event names the fields changed (never their values)."""
+    """Apply the given field values; the audit event names the fields changed (never their values).
+    A new email address revokes the invitations still pending for the old one."""
     if changes.get("email"):
         changes = {**changes, "email": normalize_email(changes["email"])}
+    patient = patient_lock(patient)
     changed = [
         field for field in PATIENT_EDITABLE_FIELDS if field in changes and getattr(patient, field) != changes[field]
     ]
@@ -53,6 +55,8 @@ def patient_update(*, patient: Patient, changes: dict, actor: object) -> Patient
     for field in changed:
         setattr(patient, field, changes[field])
     patient.save(update_fields=[*changed, "updated_at"])
+    if "email" in changed:
+        _revoke_invitations_to_other_addresses(patient, actor=actor)
     audit.record(
         action="patients.patient.updated",
         actor=actor,
@@ -134,8 +138,33 @@ def portal_enable(*, patient: Patient, email: str, actor: object, now: datetime.
     if locked.email != address:
         locked.email = address
         locked.save(update_fields=["email", "updated_at"])
+        audit.record(
+            action="patients.patient.updated",
+            actor=actor,
+            clinic=locked.clinic,
+            patient=locked,
+            obj=locked,
+            metadata={"fields": ["email"]},
+        )
+        _revoke_invitations_to_other_addresses(locked, actor=actor)
     _portal_status_move(patient=locked, to=PortalStatus.ENABLED, actor=actor, now=now)
     return locked
+
+
+def _revoke_invitations_to_other_addresses(patient: Patient, *, actor: object) -> None:
+    """An invitation sent to an address the record no longer has must stop working."""
+    now = timezone.now()
+    stale = Invitation.objects.for_patient(patient).pending_at(now).exclude(email=patient.email)
+    revoked = stale.update(status=InvitationStatus.REVOKED, revoked_by=actor, revoked_at=now)
+    if revoked:
+        audit.record(
+            action="patients.invitation.revoked",
+            actor=actor,
+            clinic=patient.clinic,
+            patient=patient,
+            obj=patient,
+            metadata={"count": revoked, "why": "email changed"},
+        )
 
 
 @transaction.atomic

@@ -1,10 +1,11 @@
 """The patient's side of an invitation link (PRODUCT.md F-3).
 
-`/invite/<token>/` checks the token, keeps it in the session and redirects to
-`/invite/accept/`, so the token leaves the address bar (as Django's password
-reset does) and cannot leak through history or a Referer header. No patient
-data is ever shown here; a valid token shows the clinic's name and the
-address the invitation was sent to.
+`/invite/<token>/` checks the token, keeps only its SHA-256 in the session
+and redirects to `/invite/accept/`, so the token leaves the address bar (as
+Django's password reset does) and cannot leak through history, a Referer
+header or the session table. No patient data is ever shown here; a valid
+token shows the clinic's name and the address the invitation was sent to.
+Every refusal is audited.
 """
 
 from django.contrib import messages
@@ -20,10 +21,13 @@ from patientportal.core.request_context import client_ip
 from patientportal.patients.errors import PatientError
 from patientportal.patients.invitations import (
     account_owns_email,
-    invitation_accept,
-    invitation_find,
+    invitation_accept_by_digest,
+    invitation_find_by_digest,
     invitation_problem,
+    invitation_refusal_record,
+    token_hash,
 )
+from patientportal.patients.models import Invitation
 from patientportal.portal.access import SESSION_ACTIVE_ACCESS
 
 ATTEMPTS_PER_MINUTE = 20
@@ -40,13 +44,21 @@ def _private(response: HttpResponse, *, token_in_url: bool = False) -> HttpRespo
 
 
 def _too_many(request: HttpRequest, *, token_in_url: bool = False) -> HttpResponse | None:
-    if limit_exceeded(scope="invitation", key=client_ip(request) or "-", limit=ATTEMPTS_PER_MINUTE, period_seconds=60):
+    """20 attempts a minute per client address, and per account when signed in (shared cache)."""
+    keys = [f"ip:{client_ip(request) or '-'}"]
+    if request.user.is_authenticated:
+        keys.append(f"user:{request.user.pk}")
+    if any([limit_exceeded(scope="invitation", key=key, limit=ATTEMPTS_PER_MINUTE, period_seconds=60) for key in keys]):
+        invitation_refusal_record(invitation=None, code="rate_limited", actor=request.user)
         return _private(render(request, "portal/invitation/too_many.html", status=429), token_in_url=token_in_url)
     return None
 
 
-def _problem_page(request: HttpRequest, code: str, *, token_in_url: bool = False) -> HttpResponse:
+def _problem_page(
+    request: HttpRequest, code: str, invitation: Invitation | None, *, token_in_url: bool = False
+) -> HttpResponse:
     request.session.pop(INVITATION_SESSION_KEY, None)
+    invitation_refusal_record(invitation=invitation, code=code, actor=request.user)
     error = PatientError(code)
     status = PROBLEM_STATUS.get(code, 410)
     page = render(request, "portal/invitation/problem.html", {"error": error}, status=status)
@@ -58,10 +70,11 @@ def _problem_page(request: HttpRequest, code: str, *, token_in_url: bool = False
 def invitation_open(request: HttpRequest, token: str) -> HttpResponse:
     if refused := _too_many(request, token_in_url=True):
         return refused
-    problem = invitation_problem(invitation=invitation_find(token=token))
-    if problem:
-        return _problem_page(request, problem, token_in_url=True)
-    request.session[INVITATION_SESSION_KEY] = token
+    digest = token_hash(token)
+    invitation = invitation_find_by_digest(digest=digest)
+    if problem := invitation_problem(invitation=invitation):
+        return _problem_page(request, problem, invitation, token_in_url=True)
+    request.session[INVITATION_SESSION_KEY] = digest
     return _private(redirect("invitation_accept"), token_in_url=True)
 
 
@@ -70,28 +83,33 @@ def invitation_open(request: HttpRequest, token: str) -> HttpResponse:
 def invitation_accept_page(request: HttpRequest) -> HttpResponse:
     if refused := _too_many(request):
         return refused
-    token = request.session.get(INVITATION_SESSION_KEY)
-    if not token:
+    digest = request.session.get(INVITATION_SESSION_KEY)
+    if not digest:
         return _private(render(request, "portal/invitation/none.html"))
-    invitation = invitation_find(token=token)
-    problem = invitation_problem(invitation=invitation)
-    if problem:
-        return _problem_page(request, problem)
+    invitation = invitation_find_by_digest(digest=digest)
+    if problem := invitation_problem(invitation=invitation):
+        return _problem_page(request, problem, invitation)
     context = {"clinic": invitation.clinic, "invited_email": invitation.email}
     if not request.user.is_authenticated:
         return _private(render(request, "portal/invitation/welcome.html", context))
     if not account_owns_email(user=request.user, email=invitation.email):
+        invitation_refusal_record(invitation=invitation, code="email_mismatch", actor=request.user)
         return _private(render(request, "portal/invitation/mismatch.html", context, status=409))
     if request.method == "POST":
-        return _accept(request, token)
+        return _accept(request, digest)
     return _private(render(request, "portal/invitation/confirm.html", context))
 
 
-def _accept(request: HttpRequest, token: str) -> HttpResponse:
+def _accept(request: HttpRequest, digest: str) -> HttpResponse:
     try:
-        access = invitation_accept(token=token, user=request.user)
-    except PatientError as error:
-        return _problem_page(request, error.code)
+        access = invitation_accept_by_digest(digest=digest, user=request.user)
+    except PatientError as error:  # the service has audited the refusal
+        request.session.pop(INVITATION_SESSION_KEY, None)
+        return _private(
+            render(
+                request, "portal/invitation/problem.html", {"error": error}, status=PROBLEM_STATUS.get(error.code, 410)
+            )
+        )
     request.session.pop(INVITATION_SESSION_KEY, None)
     request.session[SESSION_ACTIVE_ACCESS] = access.pk
     messages.success(

@@ -35,9 +35,13 @@ class PatientForm(forms.Form):
             raise forms.ValidationError(_("This field is required."))
         return value
 
+    def __init__(self, *args: object, clinic: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.clinic = clinic
+
     def clean_date_of_birth(self) -> datetime.date:
         value = self.cleaned_data["date_of_birth"]
-        today = timezone.localdate()
+        today = timezone.localtime(timezone.now(), self.clinic.zone).date()  # the clinic's calendar day
         if value > today:
             raise forms.ValidationError(_("The date of birth cannot be in the future."))
         if value.year < today.year - 130:

@@ -18,7 +18,7 @@ from patientportal.patients import selectors as patient_selectors
 from patientportal.patients.errors import PatientError
 from patientportal.patients.invitations import invitation_revoke, invitation_send
 from patientportal.patients.models import Patient
-from patientportal.patients.services import portal_disable, portal_enable
+from patientportal.patients.services import patient_record_viewed, portal_disable, portal_enable
 from patientportal.staff.access import staff_view
 from patientportal.staff.forms import InvitationSendForm, PortalEnableForm
 from patientportal.staff.views import render_patient_record
@@ -54,6 +54,7 @@ def portal_disable_view(request: HttpRequest, patient_id: int) -> HttpResponse:
     """GET asks for confirmation; POST disables."""
     patient = _load(request, patient_id)
     if request.method == "GET":
+        patient_record_viewed(patient=patient, actor=request.user, what="portal_disable_confirm")
         return render(request, "staff/portal_disable_confirm.html", {"patient": patient})
     try:
         portal_disable(patient=patient, actor=request.user)

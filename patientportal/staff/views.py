@@ -77,7 +77,7 @@ def patient_list(request: HttpRequest) -> HttpResponse:
 @staff_view()
 def patient_create(request: HttpRequest) -> HttpResponse:
     clinic = request.clinic  # type: ignore[attr-defined]
-    form = PatientForm(request.POST or None)
+    form = PatientForm(request.POST or None, clinic=clinic)
     if request.method == "POST" and form.is_valid():
         patient = patient_services.patient_create(clinic=clinic, actor=request.user, **form.cleaned_data)
         messages.success(request, _("Patient record created."))
@@ -120,7 +120,7 @@ def patient_edit(request: HttpRequest, patient_id: int) -> HttpResponse:
     clinic = request.clinic  # type: ignore[attr-defined]
     patient = patient_selectors.patient_get_for_clinic(clinic=clinic, patient_id=patient_id)
     initial = {field: getattr(patient, field) for field in patient_services.PATIENT_EDITABLE_FIELDS}
-    form = PatientForm(request.POST or None, initial=initial)
+    form = PatientForm(request.POST or None, initial=initial, clinic=clinic)
     if request.method == "POST" and form.is_valid():
         patient_services.patient_update(patient=patient, changes=form.cleaned_data, actor=request.user)
         messages.success(request, _("Patient details saved."))

@@ -108,3 +108,13 @@ def test_passwords_are_hashed_with_argon2_in_the_real_configuration(settings):
     user = UserFactory(password="a-long-enough-secret")
     assert user.password.startswith("argon2")
     assert user.check_password("a-long-enough-secret")
+
+
+def test_email_normalisation_lowercases_ascii_only():
+    from patientportal.accounts.emails import emails_match, normalize_email
+
+    assert normalize_email("  Anna@Example.COM ") == "anna@example.com"
+    assert emails_match("KATE@x.example", "kate@x.example")
+    assert not emails_match("\u212aate@x.example", "kate@x.example")  # Kelvin sign
+    assert not emails_match("\u212bsa@x.example", "\u00e5sa@x.example")  # Angstrom sign vs å
+    assert not emails_match("\u0430nna@x.example", "anna@x.example")  # Cyrillic а

@@ -90,6 +90,7 @@ def test_a_disabled_patient_cannot_be_joined(world, patient):
         ("ANNA.Ivanova@EXAMPLE.com", True),
         ("аnna.ivanova@example.com", False),  # Cyrillic а (U+0430)
         ("anna.ıvanova@example.com", False),  # dotless ı (U+0131)
+        ("anna.ivanova@example.com\u0301", False),  # a combining accent
         ("anna.ivanova@example.co", False),
         ("other@example.com", False),
     ],
@@ -139,3 +140,11 @@ def test_expired_is_read_from_the_clock_not_stored(world, patient):
     assert invitation.status == InvitationStatus.PENDING
     assert invitation.status_at(now + HOUR) == InvitationStatus.EXPIRED
     assert invitation.status_at(now + HOUR - datetime.timedelta(seconds=1)) == InvitationStatus.PENDING
+
+
+def test_a_kelvin_sign_does_not_pass_for_a_k(world):
+    patient = enabled(PatientFactory(clinic=world.clinic_a, email="kate@example.com"), world.staff_a)
+    _invitation, token = send(patient, world.staff_a)
+    user = UserFactory(email="someone@example.com")
+    EmailAddress.objects.filter(user=user).update(email="\u212aate@example.com")
+    assert refused_code(token, user) == "email_mismatch"

@@ -10,7 +10,7 @@ from patientportal.audit.models import AuditEvent
 from patientportal.patients.choices import InvitationStatus
 from patientportal.patients.errors import PatientError
 from patientportal.patients.invitations import invitation_send
-from patientportal.patients.models import Invitation
+from patientportal.patients.models import Invitation, Patient
 from tests.factories import PatientFactory
 from tests.patients.helpers import HOUR, enabled, send
 
@@ -57,8 +57,11 @@ def test_the_token_is_long_random_and_only_its_hash_is_stored(world, patient):
     _other, other_token = send(patient, world.staff_a)
     assert len(token) >= 43 and token != other_token  # 32 bytes = 256 bits, base64url
     assert invitation.token_hash == hashlib.sha256(token.encode()).hexdigest()
-    stored = Invitation.objects.filter(token_hash__contains=token[:10])
-    assert not stored.exists()
+    # The token itself is nowhere in the database: not in any invitation column, not in the audit.
+    for row in Invitation.objects.values():
+        assert token not in " ".join(str(value) for value in row.values())
+    for row in AuditEvent.objects.values("metadata", "object_id"):
+        assert token not in str(row)
 
 
 def test_a_fourth_pending_invitation_is_refused(world, patient):
@@ -72,12 +75,19 @@ def test_a_fourth_pending_invitation_is_refused(world, patient):
 
 
 def test_expired_revoked_and_accepted_invitations_do_not_count_towards_the_three(world, patient):
+    from patientportal.patients.invitations import invitation_accept, invitation_revoke
+    from tests.factories import UserFactory
+
     now = timezone.now()
     send(patient, world.staff_a, hours=1, now=now - 2 * HOUR)  # expired
-    send(patient, world.staff_a, hours=1, now=now - 2 * HOUR)  # expired
+    revoked, _ = send(patient, world.staff_a)
+    invitation_revoke(invitation=revoked, actor=world.staff_a)
+    _accepted, token = send(patient, world.staff_a)
+    invitation_accept(token=token, user=UserFactory(email="invitee@example.com"))
     for _ in range(3):
-        send(patient, world.staff_a, now=now)
-    assert Invitation.objects.for_patient(patient).pending_at(now).count() == 3
+        send(patient, world.staff_a)
+    assert Invitation.objects.for_patient(patient).count() == 6
+    assert Invitation.objects.for_patient(patient).pending_at(timezone.now()).count() == 3
 
 
 def test_no_invitation_without_enabled_access_or_an_email(world):
@@ -85,6 +95,13 @@ def test_no_invitation_without_enabled_access_or_an_email(world):
     with pytest.raises(PatientError) as refused:
         send(not_enabled, world.staff_a)
     assert refused.value.code == "portal_not_enabled"
+    no_email = enabled(PatientFactory(clinic=world.clinic_a, email="x@example.com"), world.staff_a)
+    Patient.objects.filter(pk=no_email.pk).update(email="")
+    no_email.refresh_from_db()
+    with pytest.raises(PatientError) as refused:
+        send(no_email, world.staff_a)
+    assert refused.value.code == "no_email"
+    assert not Invitation.objects.exists()
 
 
 def test_the_email_names_the_clinic_the_sender_the_local_expiry_and_links_absolutely(

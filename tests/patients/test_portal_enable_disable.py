@@ -1,5 +1,4 @@
 import pytest
-from django.test import Client
 
 from patientportal.audit.models import AuditEvent
 from patientportal.patients.choices import (
@@ -98,5 +97,34 @@ def test_re_enabling_needs_a_new_invitation(world):
     assert "Hello, Paula" in session.get("/portal/").text
 
 
-def test_anonymous_visitors_cannot_reach_a_disabled_record_either():
-    assert Client().get("/portal/").status_code == 302
+def test_changing_the_patients_email_revokes_invitations_sent_to_the_old_address(world):
+    from patientportal.patients.services import patient_update
+
+    wrong, token = send(world.p1, world.staff_a)
+    patient_update(patient=world.p1, changes={"email": "right@example.com"}, actor=world.staff_a)
+    wrong.refresh_from_db()
+    assert (wrong.status, wrong.revoked_by) == (InvitationStatus.REVOKED, world.staff_a)
+    from tests.factories import UserFactory
+
+    holder = UserFactory(email=wrong.email)
+    with pytest.raises(PatientError) as refused:
+        invitation_accept(token=token, user=holder)
+    assert refused.value.code == "revoked"
+    assert AuditEvent.objects.filter(action="patients.invitation.revoked", patient=world.p1).count() == 1
+
+
+def test_enabling_with_a_new_address_records_the_change(world):
+    patient = PatientFactory(clinic=world.clinic_a, email="old@example.com")
+    portal_enable(patient=patient, email="new@example.com", actor=world.staff_a)
+    assert AuditEvent.objects.get(action="patients.patient.updated", patient=patient).metadata == {"fields": ["email"]}
+
+
+def test_disabling_keeps_appointments_and_orders(world):
+    from tests.factories import AppointmentFactory
+    from tests.orders.helpers import place_order
+
+    appointment = AppointmentFactory(patient=world.p1)
+    order = place_order(world)
+    portal_disable(patient=world.p1, actor=world.staff_a)
+    assert world.p1.appointments.get() == appointment
+    assert world.p1.orders.get() == order

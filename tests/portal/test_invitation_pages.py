@@ -165,3 +165,60 @@ def test_invitation_links_are_rate_limited_per_address_across_cookies(invited):
     blocked = Client().get(f"/invite/{invited[2]}/")
     assert blocked.status_code == 429
     assert "Too many attempts" in blocked.text
+
+
+def test_the_session_keeps_only_the_tokens_hash(invited):
+    from django.contrib.sessions.models import Session
+
+    _patient, _invitation, token = invited
+    client = Client()
+    client.get(f"/invite/{token}/")
+    for session in Session.objects.all():
+        assert token not in str(session.get_decoded())
+    assert "Alpha Clinic invites you" in client.get("/invite/accept/").text
+
+
+def test_sign_up_only_accepts_the_invited_address(invited):
+    _patient, _invitation, token = invited
+    client = Client()
+    client.get(f"/invite/{token}/")
+    response = client.post(
+        "/accounts/signup/",
+        {
+            "email": "someone.else@example.com",
+            "password1": "a-good-long-passphrase",
+            "password2": "a-good-long-passphrase",
+        },
+    )
+    assert "Please use the address your invitation was sent to: iris@example.com" in response.text
+    assert not User.objects.filter(email="someone.else@example.com").exists()
+
+
+def test_refusals_on_the_pages_are_audited(invited, world):
+    from patientportal.audit.models import AuditEvent
+
+    _patient, _invitation, token = invited
+    Client().get("/invite/not-a-token/")
+    client_for(world.patient_user_1).get(f"/invite/{token}/", follow=True)  # wrong account
+    refusals = AuditEvent.objects.filter(action="patients.invitation.refused").order_by("id")
+    reasons = [event.metadata["reason"] for event in refusals]
+    assert reasons == ["unknown", "email_mismatch"]
+
+
+def test_an_idle_session_opening_a_link_never_puts_the_token_in_a_next_address(invited, world):
+    from tests.accounts.test_automatic_logoff import age_session
+
+    _patient, _invitation, token = invited
+    client = client_for(world.patient_user_1)
+    client.get("/portal/")
+    age_session(client, idle_seconds=3 * 3600)
+    response = client.get(f"/invite/{token}/")
+    assert token not in response.get("Location", "").replace(f"/invite/{token}/", "")
+    assert response["Location"] == "/invite/accept/"
+
+
+def test_a_signed_in_account_is_rate_limited_whatever_its_address(invited, world):
+    client = client_for(world.patient_user_1)
+    for index in range(20):
+        client.get(f"/invite/guess-{index}/", REMOTE_ADDR=f"10.0.0.{index}")
+    assert client.get(f"/invite/{invited[2]}/", REMOTE_ADDR="10.0.1.1").status_code == 429
