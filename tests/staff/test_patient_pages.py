@@ -138,3 +138,18 @@ def test_anonymous_post_to_create_changes_nothing():
     )
     assert response.status_code == 302
     assert not Patient.objects.exists()
+
+
+def test_a_birth_date_is_checked_against_the_clinics_calendar_day(world):
+    from django.utils import timezone
+
+    world.clinic_a.time_zone = "Pacific/Kiritimati"  # UTC+14: often a day ahead of UTC
+    world.clinic_a.save()
+    clinic_today = timezone.localtime(timezone.now(), world.clinic_a.zone).date()
+    client = client_for(world.staff_a)
+    data = {"first_name": "New", "last_name": "Born", "email": ""}
+    client.post("/staff/alpha/patients/new/", {**data, "date_of_birth": clinic_today.isoformat()})
+    assert Patient.objects.filter(last_name="Born").count() == 1
+    tomorrow = clinic_today + datetime.timedelta(days=1)
+    refused = client.post("/staff/alpha/patients/new/", {**data, "date_of_birth": tomorrow.isoformat()})
+    assert "cannot be in the future" in refused.text
