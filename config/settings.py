@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "patientportal.catalog",
     "patientportal.orders",
     "patientportal.payments",
+    "patientportal.documents",
     "patientportal.portal",
     "patientportal.staff",
 ]
@@ -225,7 +226,15 @@ USE_TZ = True
 # --- Static and uploaded files ------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_DIRS: list = [BASE_DIR / "static"]
+# Front-end libraries installed from the npm registry (`npm ci`), served from our own origin.
+_SIGNATURE_PAD = BASE_DIR / "node_modules" / "signature_pad" / "dist"
+if _SIGNATURE_PAD.is_dir():
+    STATICFILES_DIRS.append(("vendor/signature_pad", _SIGNATURE_PAD))
+# A Unicode font for signed copies and typed signatures (npm package dejavu-fonts-ttf).
+DOCUMENT_FONT_PATH = Path(
+    env_str("DOCUMENT_FONT_PATH", str(BASE_DIR / "node_modules" / "dejavu-fonts-ttf" / "ttf" / "DejaVuSans.ttf"))
+)
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 STORAGES = {
     # Uploaded files are never served from a public URL; views stream them

@@ -41,6 +41,8 @@ NAV_ITEMS: list[NavItem] = [
     NavItem(Feature.APPOINTMENTS, "portal:appointments", _("Appointments")),
     NavItem(Feature.SHOP, "portal:shop", _("Shop")),
     NavItem(Feature.ORDERS, "portal:order_list", _("Orders")),
+    # Reference documents are part of every plan; signing them needs the Portal Add-on.
+    NavItem(Feature.DASHBOARD, "portal:document_list", _("Documents")),
 ]
 
 
@@ -50,9 +52,17 @@ def _orders_card(portal: object) -> dict:
     return {**dashboard_counts(patient=portal.patient), "recent": list(orders_for_patient(patient=portal.patient)[:3])}  # type: ignore[attr-defined]
 
 
+def _documents_card(portal: object) -> dict:
+    from patientportal.documents.selectors import pending_signature_count
+
+    can_sign = Feature.DOCUMENT_SIGNING in portal.features  # type: ignore[attr-defined]
+    return {"to_sign": pending_signature_count(patient=portal.patient) if can_sign else 0, "can_sign": can_sign}  # type: ignore[attr-defined]
+
+
 DASHBOARD_CARDS: list[DashboardCard] = [
     DashboardCard(Feature.APPOINTMENTS, "portal/cards/appointments.html", _appointments_card),
     DashboardCard(Feature.ORDERS, "portal/cards/orders.html", _orders_card),
+    DashboardCard(Feature.DASHBOARD, "portal/cards/documents.html", _documents_card),
 ]
 
 

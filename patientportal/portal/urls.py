@@ -1,6 +1,6 @@
 from django.urls import path
 
-from patientportal.portal import appointment_views, order_views, shop_views, views
+from patientportal.portal import appointment_views, document_views, order_views, shop_views, views
 
 app_name = "portal"
 
@@ -23,6 +23,12 @@ urlpatterns = [
     path("cart/items/<int:item_id>/remove/", shop_views.cart_remove, name="cart_remove"),
     path("cart/clear/", shop_views.cart_clear, name="cart_clear"),
     path("checkout/", order_views.checkout, name="checkout"),
+    path("documents/", document_views.document_list, name="document_list"),
+    path("documents/<int:document_id>/", document_views.document_detail, name="document_detail"),
+    path("documents/<int:document_id>/file/", document_views.document_file, name="document_file"),
+    path("documents/<int:document_id>/pages/<int:page>.png", document_views.document_page, name="document_page"),
+    path("documents/<int:document_id>/signed-copy.pdf", document_views.signed_copy, name="signed_copy"),
+    path("documents/<int:document_id>/sign/", document_views.document_sign_page, name="document_sign"),
     path("orders/", order_views.order_list, name="order_list"),
     path("orders/<int:order_id>/", order_views.order_detail, name="order_detail"),
     path("orders/<int:order_id>/pay/", order_views.order_pay, name="order_pay"),

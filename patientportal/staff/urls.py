@@ -1,6 +1,13 @@
 from django.urls import path
 
-from patientportal.staff import catalog_views, order_views, portal_access_views, scheduling_views, views
+from patientportal.staff import (
+    catalog_views,
+    document_views,
+    order_views,
+    portal_access_views,
+    scheduling_views,
+    views,
+)
 
 app_name = "staff"
 
@@ -70,6 +77,33 @@ urlpatterns = [
         "<slug:clinic_slug>/orders/<int:order_id>/<slug:action>/",
         order_views.order_action,
         name="order_action",
+    ),
+    path(
+        "<slug:clinic_slug>/patients/<int:patient_id>/documents/new/",
+        document_views.document_upload_page,
+        name="document_upload",
+    ),
+    path("<slug:clinic_slug>/documents/<int:document_id>/", document_views.document_detail, name="document_detail"),
+    path("<slug:clinic_slug>/documents/<int:document_id>/file/", document_views.document_file, name="document_file"),
+    path(
+        "<slug:clinic_slug>/documents/<int:document_id>/pages/<int:page>.png",
+        document_views.document_page,
+        name="document_page",
+    ),
+    path(
+        "<slug:clinic_slug>/documents/<int:document_id>/signed-copy.pdf",
+        document_views.signed_copy,
+        name="signed_copy",
+    ),
+    path(
+        "<slug:clinic_slug>/documents/<int:document_id>/signature.png",
+        document_views.signature_image,
+        name="signature_image",
+    ),
+    path(
+        "<slug:clinic_slug>/documents/<int:document_id>/withdraw/",
+        document_views.signature_withdraw_view,
+        name="signature_withdraw",
     ),
     path("<slug:clinic_slug>/team/", views.team, name="team"),
     path("<slug:clinic_slug>/team/<int:membership_id>/remove/", views.team_remove, name="team_remove"),

@@ -14,6 +14,7 @@ from patientportal.clinics import selectors as clinic_selectors
 from patientportal.clinics import services as clinic_services
 from patientportal.clinics.choices import TEAM_MANAGER_ROLES
 from patientportal.clinics.errors import ClinicError
+from patientportal.documents.selectors import documents_for_patient_staff
 from patientportal.orders.selectors import queue_counts
 from patientportal.patients import selectors as patient_selectors
 from patientportal.patients import services as patient_services
@@ -111,6 +112,7 @@ def render_patient_record(
         "enable_form": enable_form or PortalEnableForm(initial={"email": patient.email}),
         "invite_form": invite_form or InvitationSendForm(),
         "appointments": list(appointments_for_patient_staff(patient=patient)[:RECORD_APPOINTMENTS]),
+        "documents": documents_for_patient_staff(patient=patient),
     }
     return render(request, "staff/patient_detail.html", context, status=status)
 

@@ -184,7 +184,7 @@ def test_the_appointment_pages_and_dashboard_need_a_fixed_number_of_queries(worl
     # session, user, links, count, one page, audit, cart count, session save (savepoint, update, release)
     with django_assert_num_queries(10):
         page_of(client, "past")
-    # session, user, links, upcoming count, next three, order counts, recent orders, audit, cart count,
-    # session save (savepoint, update, release)
-    with django_assert_num_queries(12):
+    # session, user, links, upcoming count, next three, order counts, recent orders, documents to sign,
+    # audit, cart count, session save (savepoint, update, release)
+    with django_assert_num_queries(13):
         client.get("/portal/")

@@ -1,0 +1,50 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class DocumentType(models.TextChoices):
+    CONSENT_FORM = "consent_form", _("Consent form")
+    INTAKE_FORM = "intake_form", _("Intake form")
+    LAB_RESULT = "lab_result", _("Lab result")
+    IMAGING_REPORT = "imaging_report", _("Imaging report")
+    PRESCRIPTION = "prescription", _("Prescription")
+    REFERRAL = "referral", _("Referral")
+    INSURANCE_CARD = "insurance_card", _("Insurance card")
+    INVOICE = "invoice", _("Invoice")
+    OTHER = "other", _("Other")
+
+
+class SignatureStatus(models.TextChoices):
+    """PENDING, SIGNED and WITHDRAWN are stored; EXPIRED is read from the clock."""
+
+    PENDING = "pending", _("Pending")
+    SIGNED = "signed", _("Signed")
+    EXPIRED = "expired", _("Expired")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+SIGNATURE_TRANSITIONS: dict[str, frozenset[str]] = {
+    SignatureStatus.PENDING: frozenset({SignatureStatus.SIGNED, SignatureStatus.WITHDRAWN}),
+    SignatureStatus.SIGNED: frozenset(),
+    SignatureStatus.WITHDRAWN: frozenset(),
+}
+
+SIGNATURE_BADGES = {
+    SignatureStatus.PENDING: "warning",
+    SignatureStatus.SIGNED: "success",
+    SignatureStatus.EXPIRED: "neutral",
+    SignatureStatus.WITHDRAWN: "neutral",
+}
+
+
+class SignatureEventKind(models.TextChoices):
+    REQUESTED = "requested", _("Signature requested")
+    OPENED = "opened", _("Opened by the signer")
+    CONSENTED = "consented", _("Consented to sign electronically")
+    SIGNED = "signed", _("Signed")
+    WITHDRAWN = "withdrawn", _("Request withdrawn")
+
+
+class SignatureMethod(models.TextChoices):
+    DRAWN = "drawn", _("Drawn")
+    TYPED = "typed", _("Typed name")

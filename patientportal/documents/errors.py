@@ -1,0 +1,22 @@
+from django.utils.translation import gettext_lazy as _
+
+
+class DocumentError(Exception):
+    MESSAGES = {
+        "not_signable": _(
+            "Only a PDF or an image can be sent for signature, so the patient sees exactly what they sign."
+        ),
+        "expiry_out_of_range": _("A signature request must be due in 1 to 365 days."),
+        "not_pending": _("This document is not waiting for a signature."),
+        "expired": _("This signature request has expired. Ask the clinic to send it again."),
+        "consent_required": _("Please agree to do business electronically."),
+        "acknowledgement_required": _("Please confirm that you understand your electronic signature is binding."),
+        "name_required": _("Please type your full name."),
+        "document_changed": _("The document changed while you were reading it. Please read it again and sign."),
+        "not_visible": _("This document is not shared in the portal."),
+    }
+
+    def __init__(self, code: str) -> None:
+        self.code = code
+        self.message = self.MESSAGES[code]
+        super().__init__(str(self.message))

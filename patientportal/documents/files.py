@@ -1,0 +1,117 @@
+"""Uploaded documents are judged by their bytes, never by their name or the
+browser's claimed type. The original bytes are kept as they are."""
+
+import hashlib
+import io
+import zipfile
+
+from django.utils.translation import gettext_lazy as _
+from PIL import Image, UnidentifiedImageError
+
+MAX_BYTES = 10 * 1024 * 1024
+
+PDF = "application/pdf"
+IMAGE_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "WEBP": "image/webp"}
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+ODT = "application/vnd.oasis.opendocument.text"
+ODS = "application/vnd.oasis.opendocument.spreadsheet"
+LEGACY_OFFICE = "application/x-ole-storage"  # .doc / .xls
+TEXT = "text/plain"
+CSV = "text/csv"
+
+# What can be signed: what the signer sees on the page is exactly these bytes.
+SIGNABLE_TYPES = frozenset({PDF, *IMAGE_TYPES.values()})
+EXTENSIONS = {
+    PDF: "pdf",
+    "image/png": "png",
+    "image/jpeg": "jpg",
+    "image/gif": "gif",
+    "image/webp": "webp",
+    DOCX: "docx",
+    XLSX: "xlsx",
+    ODT: "odt",
+    ODS: "ods",
+    LEGACY_OFFICE: "doc",
+    TEXT: "txt",
+    CSV: "csv",
+}
+
+
+class UnacceptableFile(ValueError):
+    def __init__(self, message: str) -> None:
+        self.message = message
+        super().__init__(str(message))
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _zip_kind(data: bytes) -> str | None:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = set(archive.namelist())
+            if "mimetype" in names:
+                kind = archive.read("mimetype").decode(errors="replace").strip()
+                return kind if kind in (ODT, ODS) else None
+            if "[Content_Types].xml" in names:
+                if any(name.startswith("word/") for name in names):
+                    return DOCX
+                if any(name.startswith("xl/") for name in names):
+                    return XLSX
+    except zipfile.BadZipFile:
+        return None
+    return None
+
+
+def _image_kind(data: bytes) -> str | None:
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.verify()
+            return IMAGE_TYPES.get(image.format or "")
+    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError):
+        return None
+
+
+def _text_kind(data: bytes, filename: str) -> str | None:
+    if b"\x00" in data:
+        return None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if "<" in text[:1024] and any(tag in text[:1024].lower() for tag in ("<html", "<script", "<!doctype", "<svg")):
+        return None  # markup is never stored as "text": it could run in a browser
+    return CSV if filename.lower().endswith(".csv") else TEXT
+
+
+def detect_content_type(data: bytes, filename: str = "") -> str:
+    """The accepted type of these bytes, or UnacceptableFile with a message for people."""
+    if not data:
+        raise UnacceptableFile(_("The file is empty."))
+    if len(data) > MAX_BYTES:
+        raise UnacceptableFile(_("The file is larger than 10 MB."))
+    if data.startswith(b"%PDF-"):
+        return PDF
+    if image := _image_kind(data):
+        return image
+    if data.startswith(b"PK\x03\x04") and (kind := _zip_kind(data)):
+        return kind
+    if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return LEGACY_OFFICE
+    if kind := _text_kind(data, filename):
+        return kind
+    raise UnacceptableFile(
+        _(
+            "This file type is not accepted. Upload a PDF, an image (JPG, PNG, GIF, WebP), a Word or "
+            "spreadsheet file, or plain text or CSV."
+        )
+    )
+
+
+def safe_download_name(title: str, content_type: str) -> str:
+    """A file name for Content-Disposition made from the title, never from the uploaded name."""
+    stem = "".join(character if character.isalnum() or character in "-_ " else "_" for character in title)
+    stem = "-".join(stem.split())[:80] or "document"
+    return f"{stem}.{EXTENSIONS.get(content_type, 'bin')}"

@@ -1,0 +1,179 @@
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from patientportal.documents.choices import (
+    SIGNATURE_BADGES,
+    DocumentType,
+    SignatureEventKind,
+    SignatureMethod,
+    SignatureStatus,
+)
+
+
+class EvidenceIsFinal(Exception):
+    """Signature evidence, and a signed document's file, can never be changed."""
+
+
+def document_path(document: "Document", filename: str) -> str:
+    # Never the uploaded name: a random one under the clinic and patient.
+    return f"clinics/{document.clinic_id}/patients/{document.patient_id}/documents/{secrets.token_hex(16)}"
+
+
+def signature_path(signature: "Signature", filename: str) -> str:
+    return f"clinics/{signature.clinic_id}/signatures/{secrets.token_hex(16)}-{filename}"
+
+
+class DocumentQuerySet(models.QuerySet["Document"]):
+    def for_clinic(self, clinic: object) -> "DocumentQuerySet":
+        return self.filter(clinic=clinic)
+
+    def for_patient(self, patient: object) -> "DocumentQuerySet":
+        return self.filter(patient=patient)
+
+    def in_portal(self) -> "DocumentQuerySet":
+        return self.filter(visible_in_portal=True)
+
+
+class Document(models.Model):
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="documents")
+    doc_type = models.CharField(_("type"), max_length=20, choices=DocumentType.choices)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True, max_length=2000)
+    file = models.FileField(upload_to=document_path)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    visible_in_portal = models.BooleanField(_("visible in portal"), default=False)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    objects = DocumentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-uploaded_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if self.pk and SignatureRequest.objects.filter(document_id=self.pk, status=SignatureStatus.SIGNED).exists():
+            stored = Document.objects.values("file", "sha256", "size", "content_type").get(pk=self.pk)
+            if (stored["file"], stored["sha256"], stored["size"], stored["content_type"]) != (
+                self.file.name,
+                self.sha256,
+                self.size,
+                self.content_type,
+            ):
+                raise EvidenceIsFinal("A signed document's file cannot be replaced.")
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    @property
+    def is_pdf(self) -> bool:
+        return self.content_type == "application/pdf"
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")
+
+
+class SignatureRequestQuerySet(models.QuerySet["SignatureRequest"]):
+    def for_patient(self, patient: object) -> "SignatureRequestQuerySet":
+        return self.filter(patient=patient)
+
+    def pending_at(self, now: object) -> "SignatureRequestQuerySet":
+        return self.filter(status=SignatureStatus.PENDING, expires_at__gt=now)
+
+
+class SignatureRequest(models.Model):
+    """Asks the patient to sign one document, until it expires or is withdrawn."""
+
+    document = models.OneToOneField(Document, on_delete=models.PROTECT, related_name="signature_request")
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="signature_requests")
+    status = models.CharField(max_length=20, choices=SignatureStatus.choices, default=SignatureStatus.PENDING)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    withdrawn_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    objects = SignatureRequestQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=["pending", "signed", "withdrawn"]),
+                name="signature_request_status_stored",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Signature request {self.pk}"
+
+    def status_at(self, now: object) -> str:
+        if self.status == SignatureStatus.PENDING and self.expires_at <= now:
+            return SignatureStatus.EXPIRED
+        return self.status
+
+    def display_status(self) -> SignatureStatus:
+        return SignatureStatus(self.status_at(timezone.now()))
+
+    def badge(self) -> str:
+        return SIGNATURE_BADGES[self.display_status()]
+
+
+class Signature(models.Model):
+    """The evidence of one signature (ESIGN/UETA, eIDAS simple signature). Append-only."""
+
+    request = models.OneToOneField(SignatureRequest, on_delete=models.PROTECT, related_name="signature")
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
+    signer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    signer_email = models.CharField(max_length=254)
+    typed_name = models.CharField(max_length=200)
+    method = models.CharField(max_length=10, choices=SignatureMethod.choices)
+    image = models.FileField(upload_to=signature_path)
+    strokes = models.JSONField(default=list, blank=True)
+    signed_at = models.DateTimeField()
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=500, blank=True)
+    consent_version = models.CharField(max_length=40)
+    consent_sha256 = models.CharField(max_length=64)
+    acknowledgement_version = models.CharField(max_length=40)
+    acknowledgement_sha256 = models.CharField(max_length=64)
+    document_sha256 = models.CharField(max_length=64)
+    signed_copy = models.FileField(upload_to=signature_path)
+    signed_copy_sha256 = models.CharField(max_length=64)
+
+    def __str__(self) -> str:
+        return f"Signature {self.pk}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if self.pk is not None:
+            raise EvidenceIsFinal("Signature evidence cannot be changed.")
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
+        raise EvidenceIsFinal("Signature evidence cannot be deleted.")
+
+
+class SignatureEvent(models.Model):
+    """The timeline of a signature request: requested, opened, consented, signed (or withdrawn)."""
+
+    request = models.ForeignKey(SignatureRequest, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField(max_length=20, choices=SignatureEventKind.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} at {self.at:%Y-%m-%d %H:%M}"

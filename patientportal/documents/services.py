@@ -1,0 +1,242 @@
+"""Documents and signatures (PRODUCT.md F-10): upload, signature requests,
+signing with evidence, the signed copy, and the integrity check."""
+
+import datetime
+import hashlib
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from patientportal.audit import services as audit
+from patientportal.core import request_context
+from patientportal.documents.choices import SignatureEventKind, SignatureMethod, SignatureStatus
+from patientportal.documents.consent import (
+    ACKNOWLEDGEMENT_TEXT,
+    ACKNOWLEDGEMENT_VERSION,
+    CONSENT_TEXT,
+    CONSENT_VERSION,
+    text_sha256,
+)
+from patientportal.documents.errors import DocumentError
+from patientportal.documents.files import SIGNABLE_TYPES, detect_content_type, sha256_hex
+from patientportal.documents.models import Document, Signature, SignatureEvent, SignatureRequest
+from patientportal.documents.signed_copy import build_signed_copy
+
+MIN_DUE_DAYS, MAX_DUE_DAYS, DEFAULT_DUE_DAYS = 1, 365, 30
+
+
+def _event(request: SignatureRequest, kind: str, actor: object) -> SignatureEvent:
+    info = request_context.current()
+    return SignatureEvent.objects.create(
+        request=request,
+        kind=kind,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        ip_address=info.ip,
+        user_agent=info.user_agent,
+    )
+
+
+@transaction.atomic
+def document_upload(
+    *,
+    patient: object,
+    data: bytes,
+    filename: str,
+    doc_type: str,
+    title: str,
+    actor: object,
+    description: str = "",
+    visible_in_portal: bool = False,
+    signature_due_days: int | None = None,
+) -> Document:
+    """Store one document with its original bytes after judging them by content.
+    With `signature_due_days`, the patient is asked to sign it (PDF or image only)."""
+    content_type = detect_content_type(data, filename)  # UnacceptableFile for the form
+    if signature_due_days is not None:
+        if content_type not in SIGNABLE_TYPES:
+            raise DocumentError("not_signable")
+        if not MIN_DUE_DAYS <= signature_due_days <= MAX_DUE_DAYS:
+            raise DocumentError("expiry_out_of_range")
+    document = Document(
+        clinic=patient.clinic,
+        patient=patient,
+        doc_type=doc_type,
+        title=title.strip(),  # type: ignore[attr-defined]
+        description=description.strip(),
+        content_type=content_type,
+        size=len(data),
+        sha256=sha256_hex(data),
+        visible_in_portal=visible_in_portal or signature_due_days is not None,
+        uploaded_by=actor,
+    )
+    document.file.save("document", ContentFile(data), save=False)
+    document.save()
+    audit.record(
+        action="documents.document.uploaded",
+        actor=actor,
+        clinic=document.clinic,
+        patient=patient,
+        obj=document,
+        metadata={"type": doc_type, "content_type": content_type, "size": len(data)},
+    )
+    if signature_due_days is not None:
+        request = SignatureRequest.objects.create(
+            document=document,
+            clinic=document.clinic,
+            patient=patient,
+            requested_by=actor,
+            expires_at=timezone.now() + datetime.timedelta(days=signature_due_days),
+        )
+        _event(request, SignatureEventKind.REQUESTED, actor)
+        audit.record(
+            action="documents.signature.requested",
+            actor=actor,
+            clinic=document.clinic,
+            patient=patient,
+            obj=request,
+            metadata={"due_days": signature_due_days},
+        )
+    return document
+
+
+@transaction.atomic
+def signature_withdraw(*, request: SignatureRequest, actor: object) -> SignatureRequest:
+    locked = SignatureRequest.objects.select_for_update().get(pk=request.pk)
+    if locked.status_at(timezone.now()) != SignatureStatus.PENDING:
+        raise DocumentError("not_pending")
+    now = timezone.now()
+    SignatureRequest.objects.filter(pk=locked.pk, status=SignatureStatus.PENDING).update(
+        status=SignatureStatus.WITHDRAWN, withdrawn_by=actor, withdrawn_at=now
+    )
+    locked.refresh_from_db()
+    _event(locked, SignatureEventKind.WITHDRAWN, actor)
+    audit.record(
+        action="documents.signature.withdrawn", actor=actor, clinic=locked.clinic, patient=locked.patient, obj=locked
+    )
+    return locked
+
+
+def signature_opened(*, request: SignatureRequest, actor: object) -> None:
+    """The signer opened the signing page (part of the evidence timeline)."""
+    _event(request, SignatureEventKind.OPENED, actor)
+    audit.record(
+        action="documents.document.viewed",
+        actor=actor,
+        clinic=request.clinic,
+        patient=request.patient,
+        obj=request.document,
+        metadata={"page": "sign"},
+    )
+
+
+def document_bytes(document: Document) -> bytes:
+    with document.file.open("rb") as handle:
+        return handle.read()
+
+
+def document_integrity_ok(document: Document) -> bool:
+    """Do the stored bytes still have the hash recorded at upload (and signing)?"""
+    return hashlib.sha256(document_bytes(document)).hexdigest() == document.sha256
+
+
+@transaction.atomic
+def document_sign(
+    *,
+    request: SignatureRequest,
+    signer: object,
+    typed_name: str,
+    method: str,
+    signature_png: bytes,
+    strokes: list,
+    consented: bool,
+    acknowledged: bool,
+    shown_sha256: str,
+) -> Signature:
+    """Sign once: re-checked under the request's row lock, bound to the exact
+    bytes the signer was shown, with every piece of evidence recorded."""
+    locked = (
+        SignatureRequest.objects.select_for_update().select_related("document", "patient", "clinic").get(pk=request.pk)
+    )
+    now = timezone.now()
+    status = locked.status_at(now)
+    if status == SignatureStatus.EXPIRED:
+        raise DocumentError("expired")
+    if status != SignatureStatus.PENDING:
+        raise DocumentError("not_pending")
+    if not locked.document.visible_in_portal:
+        raise DocumentError("not_visible")
+    if not consented:
+        raise DocumentError("consent_required")
+    if not acknowledged:
+        raise DocumentError("acknowledgement_required")
+    if not typed_name.strip():
+        raise DocumentError("name_required")
+    original = document_bytes(locked.document)
+    current_sha = sha256_hex(original)
+    if current_sha != shown_sha256 or current_sha != locked.document.sha256:
+        raise DocumentError("document_changed")
+    _event(locked, SignatureEventKind.CONSENTED, signer)
+    signature = Signature(
+        request=locked,
+        clinic=locked.clinic,
+        patient=locked.patient,
+        signer=signer,
+        signer_email=signer.email,
+        typed_name=typed_name.strip()[:200],
+        method=method,  # type: ignore[attr-defined]
+        strokes=strokes if method == SignatureMethod.DRAWN else [],
+        signed_at=now,
+        ip_address=request_context.current().ip,
+        user_agent=request_context.current().user_agent,
+        consent_version=CONSENT_VERSION,
+        consent_sha256=text_sha256(CONSENT_TEXT),
+        acknowledgement_version=ACKNOWLEDGEMENT_VERSION,
+        acknowledgement_sha256=text_sha256(ACKNOWLEDGEMENT_TEXT),
+        document_sha256=current_sha,
+    )
+    signature.image.save("signature.png", ContentFile(signature_png), save=False)
+    copy = build_signed_copy(
+        original=original,
+        content_type=locked.document.content_type,
+        title=locked.document.title,
+        lines=_evidence_lines(signature, locked),
+        signature_png=signature_png,
+    )
+    signature.signed_copy.save("signed-copy.pdf", ContentFile(copy), save=False)
+    signature.signed_copy_sha256 = sha256_hex(copy)
+    signature.save()
+    moved = SignatureRequest.objects.filter(pk=locked.pk, status=SignatureStatus.PENDING).update(
+        status=SignatureStatus.SIGNED
+    )
+    if not moved:  # cannot happen under the lock; never sign twice
+        raise DocumentError("not_pending")
+    _event(locked, SignatureEventKind.SIGNED, signer)
+    audit.record(
+        action="documents.document.signed",
+        actor=signer,
+        clinic=locked.clinic,
+        patient=locked.patient,
+        obj=locked.document,
+        metadata={"signature": signature.pk, "document_sha256": current_sha},
+    )
+    return signature
+
+
+def _evidence_lines(signature: Signature, request: SignatureRequest) -> list[tuple[str, str]]:
+    zone = request.clinic.zone  # type: ignore[attr-defined]
+    local = timezone.localtime(signature.signed_at, zone)
+    events = "; ".join(f"{event.get_kind_display()} {event.at:%Y-%m-%d %H:%M:%S} UTC" for event in request.events.all())
+    return [
+        ("Document", f"{request.document.title} (SHA-256 {signature.document_sha256})"),
+        ("Patient", request.patient.full_name),  # type: ignore[attr-defined]
+        ("Signed by", f"{signature.typed_name} <{signature.signer_email}> ({signature.get_method_display()})"),
+        (
+            "Signed at",
+            f"{signature.signed_at:%Y-%m-%d %H:%M:%S} UTC ({local:%Y-%m-%d %H:%M} {request.clinic.time_zone})",
+        ),  # type: ignore[attr-defined]
+        ("IP address and browser", f"{signature.ip_address or 'unknown'} — {signature.user_agent or 'unknown'}"),
+        ("Consent to do business electronically", f"{signature.consent_version} (SHA-256 {signature.consent_sha256})"),
+        ("Acknowledgement", f"{signature.acknowledgement_version} (SHA-256 {signature.acknowledgement_sha256})"),
+        ("Timeline", events),
+    ]

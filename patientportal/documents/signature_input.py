@@ -1,0 +1,93 @@
+"""Checking what the browser sends as a signature: a drawn PNG with its stroke
+data, or a typed name that we turn into an image ourselves."""
+
+import base64
+import binascii
+import io
+import json
+
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+from PIL import Image, ImageDraw, ImageFont, UnidentifiedImageError
+
+MAX_IMAGE_BYTES = 500_000
+MAX_WIDTH, MAX_HEIGHT = 3000, 1500
+MIN_INK_PIXELS = 50
+MAX_STROKES, MAX_POINTS = 200, 20_000
+DATA_URL_PREFIX = "data:image/png;base64,"
+
+
+class SignatureRejected(ValueError):
+    def __init__(self, message: str) -> None:
+        self.message = message
+        super().__init__(str(message))
+
+
+def _ink_pixels(image: Image.Image) -> int:
+    """How many pixels carry ink (not transparent and not white)."""
+    rgba = image.convert("RGBA")
+    alpha = rgba.getchannel("A")
+    grey = rgba.convert("L")
+    return sum(1 for a, g in zip(alpha.getdata(), grey.getdata(), strict=True) if a > 32 and g < 200)
+
+
+def drawn_signature_png(data_url: str) -> bytes:
+    """The PNG bytes of a drawn signature, or SignatureRejected (empty, not a PNG, too big, blank)."""
+    if not data_url.startswith(DATA_URL_PREFIX):
+        raise SignatureRejected(_("Please draw your signature in the box, or choose to type your name."))
+    try:
+        data = base64.b64decode(data_url[len(DATA_URL_PREFIX) :], validate=True)
+    except (binascii.Error, ValueError):
+        raise SignatureRejected(_("The drawn signature could not be read. Please clear it and draw again.")) from None
+    if len(data) > MAX_IMAGE_BYTES:
+        raise SignatureRejected(_("The drawn signature is too large. Please clear it and draw again."))
+    try:
+        with Image.open(io.BytesIO(data)) as probe:
+            probe.verify()
+        image = Image.open(io.BytesIO(data))
+        if image.format != "PNG" or image.width > MAX_WIDTH or image.height > MAX_HEIGHT:
+            raise SignatureRejected(_("The drawn signature could not be read. Please clear it and draw again."))
+        image.load()
+    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError):
+        raise SignatureRejected(_("The drawn signature could not be read. Please clear it and draw again.")) from None
+    if _ink_pixels(image) < MIN_INK_PIXELS:
+        raise SignatureRejected(_("The signature box is empty. Please draw your signature."))
+    return data
+
+
+def drawn_strokes(raw: str) -> list:
+    """signature_pad's stroke data: a list of strokes, each with a list of points."""
+    try:
+        strokes = json.loads(raw or "[]")
+    except json.JSONDecodeError:
+        raise SignatureRejected(_("The drawn signature could not be read. Please clear it and draw again.")) from None
+    valid = (
+        isinstance(strokes, list)
+        and 0 < len(strokes) <= MAX_STROKES
+        and all(
+            isinstance(stroke, dict) and isinstance(stroke.get("points"), list) and stroke["points"]
+            for stroke in strokes
+        )
+    )
+    if not valid or sum(len(stroke["points"]) for stroke in strokes) > MAX_POINTS:
+        raise SignatureRejected(_("The drawn signature could not be read. Please clear it and draw again."))
+    for stroke in strokes:
+        for point in stroke["points"]:
+            if not (isinstance(point, dict) and all(isinstance(point.get(axis), int | float) for axis in ("x", "y"))):
+                raise SignatureRejected(_("The drawn signature could not be read. Please clear it and draw again."))
+    return strokes
+
+
+def typed_signature_png(name: str) -> bytes:
+    """An image of the typed name, made on the server (the person chose to type instead of draw)."""
+    try:
+        font = ImageFont.truetype(str(settings.DOCUMENT_FONT_PATH), 56)
+    except OSError:
+        font = ImageFont.load_default(size=56)
+    image = Image.new("RGBA", (900, 160), (255, 255, 255, 0))
+    draw = ImageDraw.Draw(image)
+    draw.text((20, 40), name, fill=(20, 30, 60, 255), font=font)
+    draw.line((20, 130, 880, 130), fill=(120, 130, 140, 255), width=2)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()

@@ -1,0 +1,146 @@
+"""Documents on the clinic side: uploading several at once, withdrawing a
+signature request, and reading, downloading and checking what was signed."""
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from patientportal.clinics.features import Feature, clinic_has_feature
+from patientportal.documents import selectors
+from patientportal.documents.errors import DocumentError
+from patientportal.documents.files import UnacceptableFile
+from patientportal.documents.responses import file_response
+from patientportal.documents.services import document_integrity_ok, document_upload, signature_withdraw
+from patientportal.patients import selectors as patient_selectors
+from patientportal.patients.services import patient_record_viewed
+from patientportal.portal.document_views import document_pages, rendered_page, signed_copy_response
+from patientportal.staff.access import staff_view
+from patientportal.staff.document_forms import DocumentUploadFormSet
+
+
+def _upload_one(request: HttpRequest, form: object, patient: object) -> bool:
+    data = form.cleaned_data  # type: ignore[attr-defined]
+    upload = data["file"]
+    try:
+        document_upload(
+            patient=patient,
+            data=upload.read(),
+            filename=upload.name,
+            doc_type=data["doc_type"],
+            title=data["title"],
+            description=data["description"],
+            visible_in_portal=data["visible_in_portal"],
+            signature_due_days=data["due_days"] if data.get("signature_required") else None,
+            actor=request.user,
+        )
+    except UnacceptableFile as error:
+        form.add_error("file", error.message)  # type: ignore[attr-defined]
+        return False
+    except DocumentError as error:
+        form.add_error("signature_required" if error.code == "not_signable" else "due_days", error.message)  # type: ignore[attr-defined]
+        return False
+    return True
+
+
+@staff_view()
+def document_upload_page(request: HttpRequest, patient_id: int) -> HttpResponse:
+    clinic = request.clinic  # type: ignore[attr-defined]
+    patient = patient_selectors.patient_get_for_clinic(clinic=clinic, patient_id=patient_id)
+    can_sign = clinic_has_feature(clinic, Feature.DOCUMENT_SIGNING)
+    formset = DocumentUploadFormSet(
+        request.POST or None, request.FILES or None, form_kwargs={"can_request_signatures": can_sign}
+    )
+    if request.method == "POST" and formset.is_valid():
+        filled = [form for form in formset if form.cleaned_data.get("file")]
+        if not filled:
+            messages.error(request, _("Choose at least one file."))
+        else:
+            # Each file is stored on its own: a refused one keeps its row and message, the others are saved.
+            saved = sum(_upload_one(request, form, patient) for form in filled)
+            if saved == len(filled):
+                messages.success(request, _("%(count)s document(s) uploaded.") % {"count": saved})
+                return redirect(reverse("staff:patient_detail", args=[clinic.slug, patient.pk]) + "#documents")
+            if saved:
+                messages.warning(request, _("%(count)s document(s) uploaded; see the others below.") % {"count": saved})
+    return render(
+        request,
+        "staff/documents/upload.html",
+        {"formset": formset, "patient": patient, "can_sign": can_sign},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@require_GET
+@staff_view()
+def document_detail(request: HttpRequest, document_id: int) -> HttpResponse:
+    document = selectors.staff_document_get(clinic=request.clinic, document_id=document_id)  # type: ignore[attr-defined]
+    patient_record_viewed(patient=document.patient, actor=request.user, what="document")
+    signature_request = selectors.signature_request_of(document)
+    signature = getattr(signature_request, "signature", None) if signature_request else None
+    return render(
+        request,
+        "staff/documents/detail.html",
+        {
+            "document": document,
+            "signature_request": signature_request,
+            "signature": signature,
+            "events": list(signature_request.events.select_related("actor")) if signature_request else [],
+            "integrity_ok": document_integrity_ok(document),
+            "pages": document_pages(document),
+        },
+    )
+
+
+@require_GET
+@staff_view()
+def document_file(request: HttpRequest, document_id: int) -> HttpResponse:
+    document = selectors.staff_document_get(clinic=request.clinic, document_id=document_id)  # type: ignore[attr-defined]
+    return file_response(
+        document.file.open("rb"),
+        content_type=document.content_type,
+        title=document.title,
+        inline=request.GET.get("inline") == "1" and document.is_image,
+    )
+
+
+@require_GET
+@staff_view()
+def document_page(request: HttpRequest, document_id: int, page: int) -> HttpResponse:
+    return rendered_page(selectors.staff_document_get(clinic=request.clinic, document_id=document_id), page)  # type: ignore[attr-defined]
+
+
+@require_GET
+@staff_view()
+def signed_copy(request: HttpRequest, document_id: int) -> HttpResponse:
+    return signed_copy_response(selectors.staff_document_get(clinic=request.clinic, document_id=document_id))  # type: ignore[attr-defined]
+
+
+@require_GET
+@staff_view()
+def signature_image(request: HttpRequest, document_id: int) -> HttpResponse:
+    document = selectors.staff_document_get(clinic=request.clinic, document_id=document_id)  # type: ignore[attr-defined]
+    signature_request = selectors.signature_request_of(document)
+    signature = getattr(signature_request, "signature", None) if signature_request else None
+    if signature is None:
+        raise Http404
+    return file_response(signature.image.open("rb"), content_type="image/png", title="signature", inline=True)
+
+
+@require_POST
+@staff_view()
+def signature_withdraw_view(request: HttpRequest, document_id: int) -> HttpResponse:
+    clinic = request.clinic  # type: ignore[attr-defined]
+    document = selectors.staff_document_get(clinic=clinic, document_id=document_id)
+    signature_request = selectors.signature_request_of(document)
+    try:
+        if signature_request is None:
+            raise DocumentError("not_pending")
+        signature_withdraw(request=signature_request, actor=request.user)
+    except DocumentError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Signature request withdrawn."))
+    return redirect("staff:document_detail", clinic_slug=clinic.slug, document_id=document.pk)
