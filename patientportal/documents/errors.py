@@ -14,6 +14,7 @@ class DocumentError(Exception):
         "name_required": _("Please type your full name."),
         "document_changed": _("The document changed while you were reading it. Please read it again and sign."),
         "not_visible": _("This document is not shared in the portal."),
+        "signing_not_in_plan": _("Signing documents is part of the Portal Add-on, which this clinic does not have."),
     }
 
     def __init__(self, code: str) -> None:

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from patientportal.audit import services as audit
+from patientportal.clinics.features import Feature, clinic_has_feature
 from patientportal.core import request_context
 from patientportal.documents.choices import SignatureEventKind, SignatureMethod, SignatureStatus
 from patientportal.documents.consent import (
@@ -54,6 +55,8 @@ def document_upload(
     With `signature_due_days`, the patient is asked to sign it (PDF or image only)."""
     content_type = detect_content_type(data, filename)  # UnacceptableFile for the form
     if signature_due_days is not None:
+        if not clinic_has_feature(patient.clinic, Feature.DOCUMENT_SIGNING):  # type: ignore[attr-defined]
+            raise DocumentError("signing_not_in_plan")
         if content_type not in SIGNABLE_TYPES:
             raise DocumentError("not_signable")
         if not MIN_DUE_DAYS <= signature_due_days <= MAX_DUE_DAYS:
@@ -166,6 +169,8 @@ def document_sign(
         raise DocumentError("not_pending")
     if not locked.document.visible_in_portal:
         raise DocumentError("not_visible")
+    if not clinic_has_feature(locked.clinic, Feature.DOCUMENT_SIGNING):
+        raise DocumentError("signing_not_in_plan")
     if not consented:
         raise DocumentError("consent_required")
     if not acknowledged:

@@ -14,9 +14,14 @@ from patientportal.catalog.demo_images import demo_product_image
 from patientportal.catalog.models import Product
 from patientportal.catalog.services import product_save
 from patientportal.clinics.choices import Role
-from patientportal.clinics.features import AddOn, Plan
+from patientportal.clinics.features import AddOn, Feature, Plan, clinic_has_feature
 from patientportal.clinics.models import Clinic, StaffMembership
 from patientportal.clinics.services import clinic_create
+from patientportal.documents.choices import SignatureMethod
+from patientportal.documents.demo_files import demo_pdf, demo_scan_png
+from patientportal.documents.models import Document
+from patientportal.documents.services import document_sign, document_upload
+from patientportal.documents.signature_input import typed_signature_png
 from patientportal.orders.cart import cart_add_item
 from patientportal.orders.models import Order
 from patientportal.orders.services import order_complete, order_mark_ready, order_place
@@ -133,6 +138,24 @@ PATIENTS = [
 ]
 
 OPERATOR_EMAIL = "operator@portal.example"
+
+CONSENT_PARAGRAPHS = [
+    "I agree to examination and treatment by the providers of this clinic. The nature, benefits and risks of "
+    "the care proposed will be explained to me, and I may ask questions at any time.",
+    "I understand that no guarantee is made about the results of treatment, and that I may refuse or stop "
+    "treatment at any time by telling the clinic.",
+    "This is a demonstration document created by the demo data of the Patient Portal.",
+]
+PRIVACY_PARAGRAPHS = [
+    "I acknowledge that I received the clinic's notice of privacy practices, which explains how my health "
+    "information may be used and shared, and my rights about it.",
+    "This is a demonstration document created by the demo data of the Patient Portal.",
+]
+LAB_PARAGRAPHS = [
+    "Total cholesterol: 182 mg/dL (reference below 200).",
+    "LDL: 104 mg/dL. HDL: 58 mg/dL. Triglycerides: 98 mg/dL.",
+    "Demonstration values only.",
+]
 
 # Per clinic: providers (name, credentials), locations (name, address), appointment types (name, minutes, colour)
 SCHEDULING = {
@@ -482,6 +505,8 @@ class Command(BaseCommand):
                 self._scheduling(clinic, SCHEDULING[slug])
             if not clinic.products.exists():
                 self._catalogue(clinic)
+            if not Document.objects.for_clinic(clinic).exists():
+                self._documents(clinic)
 
     def _catalogue(self, clinic: Clinic) -> None:
         staff = StaffMembership.objects.filter(clinic=clinic, role=Role.OWNER).first().user
@@ -593,6 +618,67 @@ class Command(BaseCommand):
             )
             for step in STATUS_PATHS[status]:
                 appointment = appointment_set_status(appointment=appointment, to=step, actor=staff)
+
+    def _documents(self, clinic: Clinic) -> None:
+        """Lab results and imaging everywhere; documents to sign and signed ones where signing is in the plan."""
+        staff = StaffMembership.objects.filter(clinic=clinic, role=Role.OWNER).first().user
+        maria = Patient.objects.for_clinic(clinic).get(first_name="Maria")
+        shared = {"patient": maria, "actor": staff}
+        document_upload(
+            data=demo_pdf("Lipid panel — results", LAB_PARAGRAPHS),
+            filename="labs.pdf",
+            doc_type="lab_result",
+            title="Lipid panel",
+            description="Fasting blood test.",
+            visible_in_portal=True,
+            **shared,
+        )
+        document_upload(
+            data=demo_scan_png(),
+            filename="scan.png",
+            doc_type="imaging_report",
+            title="Imaging (demo picture)",
+            visible_in_portal=True,
+            **shared,
+        )
+        document_upload(
+            data=b"Internal note: call back about insurance.\n",
+            filename="note.txt",
+            doc_type="other",
+            title="Front desk note",
+            visible_in_portal=False,
+            **shared,
+        )
+        if not clinic_has_feature(clinic, Feature.DOCUMENT_SIGNING):
+            return
+        document_upload(
+            data=demo_pdf(f"{clinic.name}: consent to treatment", CONSENT_PARAGRAPHS),
+            filename="consent.pdf",
+            doc_type="consent_form",
+            title="Consent to treatment",
+            description="Please read and sign before your next visit.",
+            signature_due_days=30,
+            **shared,
+        )
+        signed = document_upload(
+            data=demo_pdf(f"{clinic.name}: privacy practices acknowledgement", PRIVACY_PARAGRAPHS),
+            filename="privacy.pdf",
+            doc_type="consent_form",
+            title="Privacy practices acknowledgement",
+            signature_due_days=30,
+            **shared,
+        )
+        document_sign(
+            request=signed.signature_request,
+            signer=maria.portal_accesses.first().user,
+            typed_name=maria.full_name,
+            method=SignatureMethod.TYPED,
+            signature_png=typed_signature_png(maria.full_name),
+            strokes=[],
+            consented=True,
+            acknowledged=True,
+            shown_sha256=signed.sha256,
+        )
 
     def _clinic(self, spec: dict, operator: User) -> Clinic:
         existing = Clinic.objects.filter(slug=spec["slug"]).first()
