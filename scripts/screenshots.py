@@ -93,6 +93,30 @@ def main() -> None:
                 shoot(browser, "portal-cart", 1280, "olivia@patient.example", "/portal/cart/")
                 shoot(browser, "portal-order", 375, "olivia@patient.example", "/portal/orders/1/", full_page=True)
                 shoot(browser, "staff-orders", 1280, "owner@harbor.example", "/staff/harbor/orders/?queue=all")
+                shoot(
+                    browser,
+                    "portal-documents-phone",
+                    375,
+                    "olivia@patient.example",
+                    "/portal/documents/",
+                    full_page=True,
+                )
+                shoot(
+                    browser,
+                    "portal-sign-phone",
+                    375,
+                    "olivia@patient.example",
+                    "/portal/documents/9/sign/",
+                    full_page=True,
+                )
+                shoot(
+                    browser,
+                    "staff-documents",
+                    1280,
+                    "owner@harbor.example",
+                    "/staff/harbor/documents/8/",
+                    full_page=True,
+                )
                 shoot(browser, "staff-products", 1280, "owner@harbor.example", "/staff/harbor/products/")
                 shoot(
                     browser, "staff-product", 1280, "owner@harbor.example", "/staff/harbor/products/3/", full_page=True

@@ -96,8 +96,10 @@ def detect_content_type(data: bytes, filename: str = "") -> str:
         return PDF
     if image := _image_kind(data):
         return image
-    if data.startswith(b"PK\x03\x04") and (kind := _zip_kind(data)):
-        return kind
+    if data.startswith(b"PK\x03\x04"):
+        if kind := _zip_kind(data):
+            return kind
+        raise UnacceptableFile(_("This archive is not a Word, spreadsheet or OpenDocument file."))
     if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
         return LEGACY_OFFICE
     if kind := _text_kind(data, filename):

@@ -54,7 +54,9 @@ def portal_context_for(request: HttpRequest) -> PortalContext | None:
     if not accesses:
         return None
     chosen_id = request.session.get(SESSION_ACTIVE_ACCESS)
-    active = next((access for access in accesses if access.pk == chosen_id), accesses[0])
+    # Until the person switches, the record linked first (usually their own) is the active one.
+    first_linked = min(accesses, key=lambda access: (access.created_at, access.pk))
+    active = next((access for access in accesses if access.pk == chosen_id), first_linked)
     if chosen_id != active.pk:
         request.session[SESSION_ACTIVE_ACCESS] = active.pk
     return PortalContext(access=active, accesses=accesses, features=clinic_features(active.patient.clinic))

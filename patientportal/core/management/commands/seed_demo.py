@@ -151,6 +151,12 @@ PRIVACY_PARAGRAPHS = [
     "information may be used and shared, and my rights about it.",
     "This is a demonstration document created by the demo data of the Patient Portal.",
 ]
+INTAKE_PARAGRAPHS = [
+    "Allergies reported: none known. Current medications: none. Skin conditions: mild acne since 2019.",
+    "I confirm that the information above is complete and correct to the best of my knowledge, and I will "
+    "tell the clinic about any change.",
+    "This is a demonstration document created by the demo data of the Patient Portal.",
+]
 LAB_PARAGRAPHS = [
     "Total cholesterol: 182 mg/dL (reference below 200).",
     "LDL: 104 mg/dL. HDL: 58 mg/dL. Triglycerides: 98 mg/dL.",
@@ -667,6 +673,17 @@ class Command(BaseCommand):
             title="Privacy practices acknowledgement",
             signature_due_days=30,
             **shared,
+        )
+        olivia = Patient.objects.for_clinic(clinic).get(first_name="Olivia")
+        document_upload(
+            patient=olivia,
+            actor=staff,
+            data=demo_pdf(f"{clinic.name}: new patient intake", INTAKE_PARAGRAPHS),
+            filename="intake.pdf",
+            doc_type="intake_form",
+            title="New patient intake form",
+            description="Confirms your medical history and allergies.",
+            signature_due_days=14,
         )
         document_sign(
             request=signed.signature_request,

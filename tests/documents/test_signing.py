@@ -1,0 +1,199 @@
+import io
+
+import pytest
+from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
+from pypdf import PdfReader
+
+from patientportal.clinics.features import Plan
+from patientportal.documents.choices import SignatureEventKind, SignatureMethod, SignatureStatus
+from patientportal.documents.consent import ACKNOWLEDGEMENT_VERSION, CONSENT_TEXT, CONSENT_VERSION, text_sha256
+from patientportal.documents.errors import DocumentError
+from patientportal.documents.models import EvidenceIsFinal, Signature, SignatureRequest
+from patientportal.documents.services import (
+    document_integrity_ok,
+    document_sign,
+    signature_opened,
+    signature_withdraw,
+)
+from patientportal.documents.signature_input import (
+    SignatureRejected,
+    drawn_signature_png,
+    drawn_strokes,
+    typed_signature_png,
+)
+from tests.documents.helpers import STROKES, data_url, pdf_bytes, png_bytes, upload
+
+pytestmark = pytest.mark.django_db
+
+
+def sign(world, document, **overrides):
+    values = {
+        "request": document.signature_request,
+        "signer": world.patient_user_1,
+        "typed_name": "Paula One",
+        "method": SignatureMethod.DRAWN,
+        "signature_png": png_bytes(),
+        "strokes": [{"points": [{"x": 1, "y": 2}]}],
+        "consented": True,
+        "acknowledged": True,
+        "shown_sha256": document.sha256,
+    }
+    return document_sign(**{**values, **overrides})
+
+
+def test_the_original_bytes_and_their_hash_are_kept(world):
+    data = pdf_bytes("Consent")
+    document = upload(world, data=data)
+    with document.file.open("rb") as handle:
+        assert handle.read() == data
+    assert document.size == len(data) and document_integrity_ok(document)
+    assert document.signature_request.status == SignatureStatus.PENDING
+    assert list(document.signature_request.events.values_list("kind", flat=True)) == [SignatureEventKind.REQUESTED]
+
+
+def test_only_pdfs_and_images_can_be_sent_for_signature_and_only_with_the_add_on(world):
+    with pytest.raises(DocumentError) as refused:
+        upload(world, data=b"plain text to sign", filename="x.txt")
+    assert refused.value.code == "not_signable"
+    for days in (0, 366):
+        with pytest.raises(DocumentError) as refused:
+            upload(world, sign_days=days)
+        assert refused.value.code == "expiry_out_of_range"
+    world.clinic_a.plan, world.clinic_a.add_ons = Plan.PREMIUM, []
+    world.clinic_a.save()
+    with pytest.raises(DocumentError) as refused:
+        upload(world)
+    assert refused.value.code == "signing_not_in_plan"
+
+
+def test_signing_records_every_piece_of_evidence_and_a_signed_copy(world):
+    document = upload(world, data=pdf_bytes(pages=2))
+    signature_opened(request=document.signature_request, actor=world.patient_user_1)
+    signature = sign(world, document)
+    assert (signature.signer, signature.patient, signature.signer_email, signature.typed_name) == (
+        world.patient_user_1,
+        world.p1,
+        "paula@example.com",
+        "Paula One",
+    )
+    assert signature.document_sha256 == document.sha256
+    assert (signature.consent_version, signature.acknowledgement_version) == (CONSENT_VERSION, ACKNOWLEDGEMENT_VERSION)
+    assert signature.consent_sha256 == text_sha256(CONSENT_TEXT)
+    assert signature.strokes == [{"points": [{"x": 1, "y": 2}]}]
+    events = list(document.signature_request.events.values_list("kind", flat=True))
+    assert events == ["requested", "opened", "consented", "signed"]
+    with signature.signed_copy.open("rb") as handle:
+        copy = handle.read()
+    original_pages = len(PdfReader(io.BytesIO(document.file.open("rb").read())).pages)
+    assert len(PdfReader(io.BytesIO(copy)).pages) == original_pages + 1
+    assert signature.signed_copy_sha256 == __import__("hashlib").sha256(copy).hexdigest()
+    assert "Electronic signature record" in PdfReader(io.BytesIO(copy)).pages[-1].extract_text()
+    document.signature_request.refresh_from_db()
+    assert document.signature_request.status == SignatureStatus.SIGNED
+
+
+def test_an_image_document_becomes_a_pdf_page_in_the_signed_copy(world):
+    document = upload(world, data=png_bytes((800, 600)), filename="card.png")
+    signature = sign(
+        world, document, method=SignatureMethod.TYPED, signature_png=typed_signature_png("Paula One"), strokes=[]
+    )
+    assert len(PdfReader(signature.signed_copy.open("rb")).pages) == 2
+
+
+def test_a_document_is_signed_once(world):
+    document = upload(world)
+    sign(world, document)
+    with pytest.raises(DocumentError) as refused:
+        sign(world, document)
+    assert refused.value.code == "not_pending"
+    assert Signature.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("overrides", "code"),
+    [
+        ({"consented": False}, "consent_required"),
+        ({"acknowledged": False}, "acknowledgement_required"),
+        ({"typed_name": "  "}, "name_required"),
+        ({"shown_sha256": "0" * 64}, "document_changed"),
+    ],
+)
+def test_each_requirement_is_enforced(world, overrides, code):
+    document = upload(world)
+    with pytest.raises(DocumentError) as refused:
+        sign(world, document, **overrides)
+    assert refused.value.code == code
+    assert not Signature.objects.exists()
+
+
+def test_a_changed_document_is_detected_and_cannot_be_signed(world):
+    document = upload(world)
+    with open(document.file.path, "ab") as handle:
+        handle.write(b"tampered")
+    assert not document_integrity_ok(document)
+    with pytest.raises(DocumentError) as refused:
+        sign(world, document)
+    assert refused.value.code == "document_changed"
+
+
+def test_expired_and_withdrawn_requests_cannot_be_signed(world):
+    expired = upload(world, title="Old")
+    SignatureRequest.objects.filter(pk=expired.signature_request.pk).update(expires_at=timezone.now())
+    expired.signature_request.refresh_from_db()
+    with pytest.raises(DocumentError) as refused:
+        sign(world, expired)
+    assert refused.value.code == "expired"
+    withdrawn = upload(world, title="Withdrawn")
+    signature_withdraw(request=withdrawn.signature_request, actor=world.staff_a)
+    with pytest.raises(DocumentError) as refused:
+        sign(world, withdrawn)
+    assert refused.value.code == "not_pending"
+    with pytest.raises(DocumentError):
+        signature_withdraw(request=withdrawn.signature_request, actor=world.staff_a)
+
+
+def test_evidence_and_a_signed_documents_file_cannot_be_changed(world):
+    document = upload(world)
+    signature = sign(world, document)
+    with pytest.raises(EvidenceIsFinal):
+        signature.save()
+    with pytest.raises(EvidenceIsFinal):
+        signature.delete()
+    document.sha256 = "0" * 64
+    with pytest.raises(EvidenceIsFinal):
+        document.save()
+
+
+@pytest.mark.postgres
+def test_postgresql_refuses_changes_to_signature_evidence(world):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (set DATABASE_URL)")
+    signature = sign(world, upload(world))
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("UPDATE documents_signature SET typed_name = 'Someone else'")
+    assert Signature.objects.get(pk=signature.pk).typed_name == "Paula One"
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("", "draw your signature"),
+        (data_url(b"", "png"), "could not be read"),
+        (data_url(b"<html>not a png</html>"), "could not be read"),
+        (data_url(png_bytes(), "jpeg"), "draw your signature"),
+        ("data:image/png;base64,@@@not-base64@@@", "could not be read"),
+        (data_url(png_bytes(ink=False)), "box is empty"),
+        (data_url(png_bytes((5000, 100))), "could not be read"),
+    ],
+)
+def test_an_empty_or_forged_drawn_signature_is_refused(value, message):
+    with pytest.raises(SignatureRejected, match=message):
+        drawn_signature_png(value)
+
+
+@pytest.mark.parametrize("strokes", ["", "[]", "not json", '[{"points": []}]', '[{"points": [{"x": "a"}]}]'])
+def test_stroke_data_must_describe_a_drawing(strokes):
+    with pytest.raises(SignatureRejected):
+        drawn_strokes(strokes)
+    assert drawn_strokes(STROKES)[0]["points"][0]["x"] == 1
