@@ -1,0 +1,158 @@
+import pytest
+from django.test import Client
+
+from patientportal.clinics.features import AddOn, Plan
+from patientportal.documents.models import Signature
+from patientportal.documents.services import document_upload
+from tests.conftest import client_for
+from tests.documents.helpers import STROKES, data_url, pdf_bytes, png_bytes, upload
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def documents(world):
+    return {
+        "to_sign": upload(world, title="Consent to treatment"),
+        "lab": document_upload(
+            patient=world.p1,
+            data=pdf_bytes("Labs"),
+            filename="l.pdf",
+            doc_type="lab_result",
+            title="Lipid panel",
+            visible_in_portal=True,
+            actor=world.staff_a,
+        ),
+        "hidden": document_upload(
+            patient=world.p1,
+            data=b"internal",
+            filename="n.txt",
+            doc_type="other",
+            title="Internal note",
+            visible_in_portal=False,
+            actor=world.staff_a,
+        ),
+        "other_patient": upload(world, patient=world.p2, title="Peter's form"),
+        "other_clinic": document_upload(
+            patient=world.pb,
+            data=pdf_bytes("B"),
+            filename="b.pdf",
+            doc_type="lab_result",
+            title="Bella's labs",
+            visible_in_portal=True,
+            actor=world.owner_b,
+        ),
+    }
+
+
+def sign_data(document, **overrides):
+    return {
+        "full_name": "Paula One",
+        "method": "drawn",
+        "signature_image": data_url(png_bytes()),
+        "signature_strokes": STROKES,
+        "consent": "on",
+        "acknowledge": "on",
+        "shown_sha256": document.sha256,
+        **overrides,
+    }
+
+
+def test_the_list_puts_what_to_sign_first_with_a_count_and_never_shows_hidden_documents(world, documents):
+    page = client_for(world.patient_user_1).get("/portal/documents/")
+    text = page.text
+    assert "1 document needs your signature" in text
+    assert text.index("Consent to treatment") < text.index("Lipid panel")
+    assert "Internal note" not in text and "Peter" not in text and "Bella" not in text
+
+
+def test_urls_of_hidden_another_patients_or_another_clinics_documents_are_404(world, documents):
+    client = client_for(world.patient_user_1)
+    for name in ("hidden", "other_patient", "other_clinic"):
+        document = documents[name]
+        for suffix in ("", "file/", "pages/1.png", "signed-copy.pdf", "sign/"):
+            assert client.get(f"/portal/documents/{document.pk}/{suffix}").status_code == 404, (name, suffix)
+        assert client.post(f"/portal/documents/{document.pk}/sign/", sign_data(document)).status_code == 404
+    assert not Signature.objects.exists()
+    assert Client().get(f"/portal/documents/{documents['lab'].pk}/file/").status_code == 302
+
+
+def test_files_are_sent_with_their_type_nosniff_and_a_safe_name(world, documents):
+    response = client_for(world.patient_user_1).get(f"/portal/documents/{documents['lab'].pk}/file/")
+    assert response["Content-Type"] == "application/pdf"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Content-Disposition"] == 'attachment; filename="Lipid-panel.pdf"'
+    assert b"".join(response.streaming_content).startswith(b"%PDF-")
+    page = client_for(world.patient_user_1).get(f"/portal/documents/{documents['lab'].pk}/pages/1.png")
+    assert page["Content-Type"] == "image/png" and page.content.startswith(b"\x89PNG")
+    assert (
+        client_for(world.patient_user_1).get(f"/portal/documents/{documents['lab'].pk}/pages/9.png").status_code == 404
+    )
+
+
+def test_signing_through_the_page_records_the_signature_and_shows_it_signed(world, documents):
+    client = client_for(world.patient_user_1)
+    document = documents["to_sign"]
+    form = client.get(f"/portal/documents/{document.pk}/sign/")
+    assert "Consent to do business electronically" in form.text and "right to a paper copy" in form.text
+    assert 'src="/static/vendor/signature_pad/signature_pad.umd.min.js"' in form.text
+    done = client.post(f"/portal/documents/{document.pk}/sign/", sign_data(document), follow=True)
+    assert "is signed" in done.text
+    signature = Signature.objects.get()
+    assert signature.method == "drawn" and signature.ip_address == "127.0.0.1"
+    listing = client.get("/portal/documents/")
+    assert "Signed documents" in listing.text and "needs your signature" not in listing.text
+    copy = client.get(f"/portal/documents/{document.pk}/signed-copy.pdf")
+    assert copy["Content-Type"] == "application/pdf" and b"".join(copy.streaming_content).startswith(b"%PDF-")
+    again = client.post(f"/portal/documents/{document.pk}/sign/", sign_data(document), follow=True)
+    assert "not waiting for your signature" in again.text
+    assert Signature.objects.count() == 1
+
+
+def test_typing_the_name_works_without_drawing(world, documents):
+    document = documents["to_sign"]
+    client_for(world.patient_user_1).post(
+        f"/portal/documents/{document.pk}/sign/",
+        sign_data(document, method="typed", signature_image="", signature_strokes=""),
+    )
+    assert Signature.objects.get().method == "typed"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"consent": ""}, "Please agree to do business electronically."),
+        ({"acknowledge": ""}, "Please confirm that you understand your electronic signature is binding."),
+        ({"signature_image": ""}, "Please draw your signature"),
+        ({"signature_image": data_url(b"<script>")}, "could not be read"),
+        ({"full_name": ""}, "This field is required."),
+    ],
+)
+def test_missing_or_forged_parts_are_refused_with_a_message_and_nothing_is_signed(world, documents, overrides, message):
+    document = documents["to_sign"]
+    response = client_for(world.patient_user_1).post(
+        f"/portal/documents/{document.pk}/sign/", sign_data(document, **overrides)
+    )
+    assert response.status_code == 400 and message in response.text
+    assert not Signature.objects.exists()
+
+
+def test_without_the_add_on_signing_is_absent_but_reference_documents_remain(world, documents):
+    world.clinic_a.plan, world.clinic_a.add_ons = Plan.PREMIUM, []
+    world.clinic_a.save()
+    client = client_for(world.patient_user_1)
+    page = client.get("/portal/documents/")
+    assert "needs your signature" not in page.text and "Review and sign" not in page.text
+    assert "Lipid panel" in page.text and "Consent to treatment" in page.text
+    assert client.get(f"/portal/documents/{documents['to_sign'].pk}/sign/").status_code == 403
+    assert client.get(f"/portal/documents/{documents['lab'].pk}/file/").status_code == 200
+    world.clinic_a.plan = Plan.PROFESSIONAL
+    world.clinic_a.save()
+    assert 'href="/portal/documents/"' in client.get("/portal/").text
+
+
+def test_the_dashboard_card_counts_documents_to_sign(world, documents):
+    world.clinic_a.add_ons = [AddOn.PORTAL]
+    world.clinic_a.save()
+    page = client_for(world.patient_user_1).get("/portal/")
+    assert "1 document to sign" in page.text and 'href="/portal/documents/"' in page.text

@@ -1,0 +1,109 @@
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from patientportal.documents.choices import SignatureStatus
+from patientportal.documents.models import Document
+from tests.access_matrix import assert_staff_url_is_scoped
+from tests.conftest import client_for
+from tests.documents.helpers import pdf_bytes, png_bytes, upload
+
+pytestmark = pytest.mark.django_db
+
+
+def row(index, **values) -> dict:
+    return {f"form-{index}-{key}": value for key, value in values.items()}
+
+
+def management(total=3) -> dict:
+    return {
+        "form-TOTAL_FORMS": str(total),
+        "form-INITIAL_FORMS": "0",
+        "form-MIN_NUM_FORMS": "0",
+        "form-MAX_NUM_FORMS": "10",
+    }
+
+
+def test_staff_upload_several_files_at_once_and_a_bad_one_is_refused_alone(world):
+    data = {
+        **management(),
+        **row(
+            0,
+            file=SimpleUploadedFile("consent.pdf", pdf_bytes()),
+            title="Consent",
+            doc_type="consent_form",
+            signature_required="on",
+            due_days="14",
+            visible_in_portal="on",
+        ),
+        **row(
+            1,
+            file=SimpleUploadedFile("scan.png", png_bytes()),
+            title="Scan",
+            doc_type="imaging_report",
+            visible_in_portal="on",
+            due_days="30",
+        ),
+        **row(
+            2,
+            file=SimpleUploadedFile("report.pdf", b"<html><script>alert(1)</script></html>"),
+            title="Fake",
+            doc_type="lab_result",
+            due_days="30",
+        ),
+    }
+    response = client_for(world.staff_a).post(f"/staff/alpha/patients/{world.p1.pk}/documents/new/", data)
+    assert response.status_code == 400
+    assert "2 document(s) uploaded; see the others below." in response.text
+    assert "This file type is not accepted." in response.text
+    assert set(Document.objects.values_list("title", flat=True)) == {"Consent", "Scan"}
+    consent = Document.objects.get(title="Consent")
+    assert consent.signature_request.status == SignatureStatus.PENDING and consent.visible_in_portal
+
+
+def test_a_word_file_cannot_be_sent_for_signature(world):
+    from tests.documents.test_files import office_zip
+
+    data = {
+        **management(1),
+        **row(
+            0,
+            file=SimpleUploadedFile("f.docx", office_zip("word")),
+            title="Form",
+            doc_type="intake_form",
+            signature_required="on",
+            due_days="30",
+        ),
+    }
+    response = client_for(world.staff_a).post(f"/staff/alpha/patients/{world.p1.pk}/documents/new/", data)
+    assert "Only a PDF or an image can be sent for signature" in response.text
+    assert not Document.objects.exists()
+
+
+def test_staff_see_the_evidence_withdraw_and_are_warned_of_tampering(world):
+    document = upload(world)
+    client = client_for(world.staff_a)
+    page = client.get(f"/staff/alpha/documents/{document.pk}/")
+    assert "Integrity verified" in page.text and "Withdraw the signature request" in page.text
+    client.post(f"/staff/alpha/documents/{document.pk}/withdraw/")
+    document.signature_request.refresh_from_db()
+    assert document.signature_request.status == SignatureStatus.WITHDRAWN
+    with open(document.file.path, "ab") as handle:
+        handle.write(b"x")
+    assert "no longer matches the SHA-256" in client.get(f"/staff/alpha/documents/{document.pk}/").text
+
+
+@pytest.mark.parametrize("suffix", ["", "file/", "pages/1.png"])
+def test_document_pages_are_scoped_to_the_clinics_team(world, suffix):
+    document = upload(world)
+    assert_staff_url_is_scoped(world, f"/staff/alpha/documents/{document.pk}/{suffix}")
+
+
+def test_another_clinic_gets_404_and_cannot_withdraw(world):
+    document = upload(world)
+    outsider = client_for(world.owner_b)
+    for suffix in ("", "file/", "signed-copy.pdf"):
+        assert outsider.get(f"/staff/beta/documents/{document.pk}/{suffix}").status_code == 404
+    assert outsider.post(f"/staff/beta/documents/{document.pk}/withdraw/").status_code == 404
+    assert outsider.get(f"/staff/beta/patients/{world.p1.pk}/documents/new/").status_code == 404
+    document.signature_request.refresh_from_db()
+    assert document.signature_request.status == SignatureStatus.PENDING
