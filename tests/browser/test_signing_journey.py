@@ -1,0 +1,93 @@
+"""PRODUCT.md F-10 in the browser: on a phone-sized screen the patient draws
+a signature with pointer moves, ticks the boxes and signs; the document moves
+to Signed with a green check; the signed copy is a PDF with one more page."""
+
+import io
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+from pypdf import PdfReader
+
+from tests.browser.conftest import assert_accessible, assert_fits_the_screen, screenshot
+from tests.browser.test_journeys import sign_in
+from tests.documents.helpers import pdf_bytes, upload
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def check_page(page, name: str) -> None:
+    screenshot(page, name)
+    assert_fits_the_screen(page)
+    assert_accessible(page)
+
+
+def draw(page) -> None:
+    canvas = page.locator("#signature-canvas")
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    page.mouse.move(box["x"] + 20, box["y"] + box["height"] * 0.7)
+    page.mouse.down()
+    for step in range(1, 25):
+        page.mouse.move(
+            box["x"] + 20 + step * (box["width"] - 40) / 24, box["y"] + box["height"] * (0.7 - 0.4 * ((step % 6) / 6))
+        )
+    page.mouse.up()
+
+
+@pytest.mark.parametrize("width", [375, 1280])
+def test_draw_sign_and_download_the_signed_copy(world, new_page, width):
+    document = upload(world, data=pdf_bytes("Consent to treatment", pages=2), title="Consent to treatment")
+    original_pages = len(PdfReader(io.BytesIO(pdf_bytes("Consent to treatment", pages=2))).pages)
+    page = new_page(width)
+    sign_in(page, "paula@example.com")
+    page.get_by_role("link", name="Documents").first.click()
+    expect(page.get_by_role("heading", name="1 document needs your signature")).to_be_visible()
+    check_page(page, "documents-to-sign")
+    page.get_by_role("link", name="Review and sign Consent to treatment").click()
+    expect(page.get_by_role("img", name="“Consent to treatment”, page 1 of")).to_be_visible()
+    page.get_by_label("I agree to do business electronically").check()
+    draw(page)
+    page.get_by_role("button", name="Undo").click()
+    draw(page)
+    page.get_by_label("I understand that my electronic signature is legally binding", exact=False).check()
+    check_page(page, "document-sign")
+    page.get_by_role("button", name="Sign the document").click()
+    expect(page.get_by_text("“Consent to treatment” is signed.")).to_be_visible()
+    expect(page.get_by_role("heading", name="Signed documents")).to_be_visible()
+    expect(page.locator(".signed-check").first).to_be_visible()
+    check_page(page, "documents-signed")
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Download signed copy Consent to treatment").click()
+    copy = Path(download_info.value.path()).read_bytes()
+    assert copy.startswith(b"%PDF-")
+    assert len(PdfReader(io.BytesIO(copy)).pages) == original_pages + 1
+    document.signature_request.refresh_from_db()
+    assert document.signature_request.signature.method == "drawn"
+    assert len(document.signature_request.signature.strokes) == 1  # the first stroke was undone
+
+
+def test_staff_download_the_same_signed_copy(world, new_page):
+    from patientportal.documents.services import document_sign
+    from tests.documents.helpers import png_bytes
+
+    document = upload(world)
+    document_sign(
+        request=document.signature_request,
+        signer=world.patient_user_1,
+        typed_name="Paula One",
+        method="drawn",
+        signature_png=png_bytes(),
+        strokes=[{"points": [{"x": 1, "y": 1}]}],
+        consented=True,
+        acknowledged=True,
+        shown_sha256=document.sha256,
+    )
+    page = new_page(1280)
+    sign_in(page, "staff@alpha.example")
+    page.goto(f"/staff/alpha/documents/{document.pk}/")
+    expect(page.get_by_text("Integrity verified")).to_be_visible()
+    check_page(page, "staff-document-signed")
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Download signed copy").click()
+    assert Path(download_info.value.path()).read_bytes().startswith(b"%PDF-")
