@@ -23,6 +23,7 @@ run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py createcachetable
 	$(PY) manage.py seed_demo --if-empty
+	$(PY) manage.py run_periodic_tasks & trap "kill $$! 2>/dev/null" EXIT; \
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 ## Run every test (unit, view, browser). DATABASE_URL=postgres://… runs them on PostgreSQL.

@@ -209,8 +209,12 @@ if STRIPE_SECRET_KEY and not STRIPE_WEBHOOK_SECRET and not DEBUG:
     raise ImproperlyConfigured(
         "STRIPE_WEBHOOK_SECRET must be set with STRIPE_SECRET_KEY: payments are confirmed by webhooks."
     )
-# The built-in test provider stands in whenever no Stripe key is configured.
-PAYMENT_PROVIDER = "stripe" if STRIPE_SECRET_KEY else "test"
+# The built-in test provider (a "Pay" button, no money moves) stands in when
+# no Stripe key is configured — but only in development, or when a staging
+# site asks for it explicitly. A production site without Stripe takes no
+# online payments at all rather than accepting fake ones.
+TEST_PAYMENTS = env_bool("TEST_PAYMENTS", DEBUG)
+PAYMENT_PROVIDER = "stripe" if STRIPE_SECRET_KEY else ("test" if TEST_PAYMENTS else "")
 # Browsers apply CSP form-action to the redirect after a form post, so the
 # payment page's origin must be allowed when Stripe Checkout is used.
 CSP_EXTRA_FORM_ACTION = ["https://checkout.stripe.com"] if STRIPE_SECRET_KEY else []

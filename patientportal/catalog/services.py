@@ -43,7 +43,13 @@ def product_save(
         changed.append("image")
     try:
         with transaction.atomic():
-            product.save()
+            if created:
+                product.save()
+            else:
+                # Only what changed: never write back a stock figure read before an order took some.
+                image_fields = ["image", "thumbnail"] if "image" in changed else []
+                fields = [name for name in changed if name != "image"] + image_fields
+                product.save(update_fields=[*fields, "updated_at"])
     except IntegrityError:
         raise CatalogError("sku_taken") from None
     audit.record(

@@ -36,7 +36,7 @@ def purchase_problem(*, product: Product, patient: object, quantity: int) -> Car
     return None
 
 
-def _cart_locked(patient: object) -> Cart:
+def cart_lock(patient: object) -> Cart:
     """The patient's cart, created if needed, locked for this transaction."""
     try:
         with transaction.atomic():
@@ -55,7 +55,7 @@ def _check_quantity(quantity: int) -> None:
 def cart_add_item(*, patient: object, product: Product, quantity: int) -> CartItem:
     """Add to the cart (adding to a line already there)."""
     _check_quantity(quantity)
-    cart = _cart_locked(patient)
+    cart = cart_lock(patient)
     item = CartItem.objects.filter(cart=cart, product=product).first()
     total = quantity + (item.quantity if item else 0)
     _check_quantity(total)
@@ -71,7 +71,7 @@ def cart_add_item(*, patient: object, product: Product, quantity: int) -> CartIt
 @transaction.atomic
 def cart_set_quantity(*, patient: object, item_id: int, quantity: int) -> CartItem:
     _check_quantity(quantity)
-    cart = _cart_locked(patient)
+    cart = cart_lock(patient)
     item = CartItem.objects.select_related("product").get(cart=cart, pk=item_id)
     if quantity > item.quantity and (
         problem := purchase_problem(product=item.product, patient=patient, quantity=quantity)
@@ -84,13 +84,13 @@ def cart_set_quantity(*, patient: object, item_id: int, quantity: int) -> CartIt
 
 @transaction.atomic
 def cart_remove_item(*, patient: object, item_id: int) -> None:
-    cart = _cart_locked(patient)
+    cart = cart_lock(patient)
     CartItem.objects.filter(cart=cart, pk=item_id).delete()
 
 
 @transaction.atomic
 def cart_clear(*, patient: object) -> None:
-    cart = _cart_locked(patient)
+    cart = cart_lock(patient)
     CartItem.objects.filter(cart=cart).delete()
 
 

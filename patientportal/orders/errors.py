@@ -25,6 +25,11 @@ class OrderError(Exception):
         "not_payable": _("This order cannot be paid now."),
         "reason_required": _("Please give a reason; the patient will see it."),
         "not_paid": _("Only a paid order can be refunded."),
+        "payments_unavailable": _("Online payment is not available yet. Please contact the clinic to pay."),
+        "provider_unavailable": _("The payment service could not be reached. Nothing was charged; please try again."),
+        "payment_in_progress": _("A payment for this order is being processed. Please wait for it to finish."),
+        "total_changed": _("Prices changed while you were checking out. Please review the new total."),
+        "not_pending": _("Only an order that is still pending can be approved or rejected."),
     }
 
     def __init__(self, code: str, **params: object) -> None:

@@ -20,7 +20,7 @@ from patientportal.catalog.errors import CatalogError
 from patientportal.catalog.models import Product
 from patientportal.catalog.services import stock_adjust
 from patientportal.core.emails import queue_templated_email
-from patientportal.orders.cart import cart_for_patient
+from patientportal.orders.cart import cart_for_patient, cart_lock
 from patientportal.orders.choices import (
     APPROVAL_TRANSITIONS,
     ORDER_TRANSITIONS,
@@ -91,10 +91,13 @@ def _next_number(clinic: object) -> str:
 
 
 @transaction.atomic
-def order_place(*, patient: object, notes: str, actor: object) -> Order:
+def order_place(*, patient: object, notes: str, actor: object, expected_total_cents: int | None = None) -> Order:
     """Turn the cart into an order, all or nothing: prices and names copied,
-    stock taken, the cart emptied. Restricted items wait for staff approval."""
+    stock taken, the cart emptied. Restricted items wait for staff approval.
+    The cart row is locked first, so a double submit makes one order; with
+    `expected_total_cents` (what the checkout page showed) a changed price is refused."""
     clinic = patient.clinic  # type: ignore[attr-defined]
+    cart_lock(patient)
     cart = cart_for_patient(patient=patient)
     if not cart.lines:
         raise OrderError("cart_empty")
@@ -116,6 +119,8 @@ def order_place(*, patient: object, notes: str, actor: object) -> Order:
         if products[line.item.product_id].taxable
     )
     tax = tax_cents(taxable_subtotal_cents=taxable, rate_bp=clinic.tax_rate_bp)
+    if expected_total_cents is not None and expected_total_cents != subtotal + tax:
+        raise OrderError("total_changed")
     now = timezone.now()
     order = Order.objects.create(
         clinic=clinic,
@@ -213,9 +218,16 @@ def _email_patient(order: Order, kind: str) -> None:
     )
 
 
+def _pending_locked(order: Order) -> Order:
+    locked = order_lock(order)
+    if locked.status != OrderStatus.PENDING:
+        raise OrderError("not_pending")
+    return locked
+
+
 @transaction.atomic
 def order_approve(*, order: Order, actor: object) -> Order:
-    locked = order_lock(order)
+    locked = _pending_locked(order)
     order_move(order=locked, machine="approval", to=Approval.APPROVED, actor=actor, payable_since=timezone.now())
     _email_patient(locked, "approved")
     return locked
@@ -225,7 +237,7 @@ def order_approve(*, order: Order, actor: object) -> Order:
 def order_reject(*, order: Order, reason: str, actor: object) -> Order:
     if not reason.strip():
         raise OrderError("reason_required")
-    locked = order_lock(order)
+    locked = _pending_locked(order)
     order_move(
         order=locked,
         machine="approval",
@@ -277,16 +289,25 @@ def order_record_payment(*, order: Order, actor: object = None) -> Order:
 def cancel_unpaid_orders(*, now: datetime.datetime | None = None) -> list[str]:
     """Cancel every order that has been payable but unpaid for longer than its
     clinic allows, returning their stock. Safe to run at any time, as often as
-    wanted: each order is re-checked under its lock."""
+    wanted: each order is re-checked under its lock. An order with a payment
+    still processing, or flagged for staff to review, is left alone."""
+    from patientportal.payments.services import UNSETTLED
+
     now = now or timezone.now()
     cancelled = []
-    for candidate in Order.objects.payable().select_related("clinic", "patient").filter(payable_since__isnull=False):
+    candidates = (
+        Order.objects.payable()
+        .select_related("clinic", "patient")
+        .filter(payable_since__isnull=False)
+        .exclude(payments__status__in=UNSETTLED)
+    )
+    for candidate in candidates:
         if now - candidate.payable_since < datetime.timedelta(hours=candidate.clinic.unpaid_order_hours):
             continue
         with transaction.atomic():
             locked = order_lock(candidate)
-            if not locked.is_payable:  # paid or cancelled meanwhile
-                continue
+            if not locked.is_payable or locked.payments.filter(status__in=UNSETTLED).exists():
+                continue  # paid, cancelled or being paid meanwhile
             cancel_locked_order(locked, actor=None, reason="Not paid in time")
             _email_patient(locked, "cancelled_unpaid")
             cancelled.append(locked.number)

@@ -1,13 +1,16 @@
 """Payments: starting a checkout, applying provider events, refunds.
 
 Provider events (webhooks, the test page, a retrieve on the return page) all
-go through `payment_event_apply`: each event id is recorded once, the payment
-row and then the order row are locked, and a payment never moves backwards,
-so repeated or late events change nothing wrong.
+go through `payment_event_apply`: each event id is recorded once; the order
+row and then the payment row are locked (the same order as every other
+change of an order, so they cannot deadlock); and a payment never moves
+backwards, so repeated or late events change nothing wrong.
 """
 
 import datetime
+import logging
 
+import stripe
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -25,7 +28,11 @@ from patientportal.payments.models import (
 )
 from patientportal.payments.providers import ProviderEvent, ProviderEventKind, active_provider, provider_named
 
+logger = logging.getLogger(__name__)
 REUSE_CHECKOUT_FOR = datetime.timedelta(minutes=30)
+# A payment in one of these states may still turn into money: the order must wait for it.
+UNSETTLED = (PaymentAttemptStatus.PROCESSING, PaymentAttemptStatus.NEEDS_REVIEW)
+PROVIDER_ERRORS = (stripe.StripeError,)
 
 
 @transaction.atomic
@@ -33,13 +40,17 @@ def payment_start(*, order: Order, actor: object, success_url: str, cancel_url: 
     """Start paying an order (or return the checkout started moments ago, so
     "Pay now" twice does not make two payments). Refused unless the order is
     payable: a restricted order must be approved first, however the request is made."""
+    provider = active_provider()
+    if provider is None:
+        raise OrderError("payments_unavailable")
     locked = order_lock(order)
     if not locked.is_payable:
         raise OrderError("not_payable")
-    provider = active_provider()
+    attempts = Payment.objects.filter(order=locked)
+    if attempts.filter(status__in=UNSETTLED).exists():
+        raise OrderError("payment_in_progress")
     recent = (
-        Payment.objects.filter(
-            order=locked,
+        attempts.filter(
             provider=provider.identifier,
             status=PaymentAttemptStatus.CREATED,
             amount_cents=locked.total_cents,
@@ -57,9 +68,13 @@ def payment_start(*, order: Order, actor: object, success_url: str, cancel_url: 
         amount_cents=locked.total_cents,
         currency=locked.currency,
     )
-    payment.reference, payment.redirect_url = provider.start_checkout(
-        payment=payment, order=locked, success_url=success_url, cancel_url=cancel_url
-    )
+    try:
+        payment.reference, payment.redirect_url = provider.start_checkout(
+            payment=payment, order=locked, success_url=success_url, cancel_url=cancel_url
+        )
+    except PROVIDER_ERRORS:
+        logger.exception("Starting a checkout failed for payment %s", payment.pk)
+        raise OrderError("provider_unavailable") from None
     payment.save(update_fields=["reference", "redirect_url", "updated_at"])
     audit.record(
         action="payments.payment.started",
@@ -99,18 +114,23 @@ def payment_event_apply(*, provider: str, event: ProviderEvent) -> str:
         return outcome
 
 
-def _find_payment(provider: str, event: ProviderEvent) -> Payment | None:
-    payments = Payment.objects.select_for_update().filter(provider=provider)
+def _find_payment_id(provider: str, event: ProviderEvent) -> tuple[int, int] | None:
+    payments = Payment.objects.filter(provider=provider)
     if event.kind == ProviderEventKind.REFUNDED:
-        return payments.filter(charge_reference=event.charge_reference).first() if event.charge_reference else None
-    return payments.filter(reference=event.payment_reference).first() if event.payment_reference else None
+        found = payments.filter(charge_reference=event.charge_reference) if event.charge_reference else None
+    else:
+        found = payments.filter(reference=event.payment_reference) if event.payment_reference else None
+    row = found.values_list("pk", "order_id").first() if found is not None else None
+    return (row[0], row[1]) if row else None
 
 
 def _apply(provider: str, event: ProviderEvent) -> str:
-    payment = _find_payment(provider, event)
-    if payment is None:
+    found = _find_payment_id(provider, event)
+    if found is None:
         return "ignored: no such payment"
-    order = order_lock(Order.objects.select_related("clinic", "patient").get(pk=payment.order_id))
+    payment_id, order_id = found
+    order = order_lock(Order.objects.select_related("clinic", "patient").get(pk=order_id))  # the order first
+    payment = Payment.objects.select_for_update().get(pk=payment_id)  # then the payment
     if event.charge_reference and not payment.charge_reference:
         payment.charge_reference = event.charge_reference
         payment.save(update_fields=["charge_reference"])
@@ -170,22 +190,35 @@ def _failed(payment: Payment, order: Order, event: ProviderEvent) -> str:
 
 
 def _refunded(payment: Payment, order: Order, event: ProviderEvent) -> str:
-    if not _payment_move(payment, PaymentAttemptStatus.REFUNDED, note="Refunded at the provider"):
+    """A refund made at the provider (its dashboard). In full: the order is refunded and, if not yet
+    handed over, cancelled with its stock returned. In part: recorded, and the payment flagged for staff."""
+    if payment.status not in (PaymentAttemptStatus.SUCCEEDED, PaymentAttemptStatus.NEEDS_REVIEW):
         return f"ignored: payment is {payment.status}"
-    if not payment.refunds.exists():
-        Refund.objects.create(
-            payment=payment, amount_cents=event.amount_cents or payment.amount_cents, reason="Refunded at the provider"
-        )
+    amount = event.amount_cents if event.amount_cents is not None else payment.amount_cents
+    already = sum(refund.amount_cents for refund in payment.refunds.all())
+    if amount > already:
+        Refund.objects.create(payment=payment, amount_cents=amount - already, reason="Refunded at the provider")
+    if amount < payment.amount_cents:
+        payment.note = f"Partly refunded at the provider: {amount} of {payment.amount_cents}"
+        payment.save(update_fields=["note", "updated_at"])
+        return "recorded: partial refund"
+    _payment_move(payment, PaymentAttemptStatus.REFUNDED, note="Refunded at the provider")
     if order.payment_status == PaymentStatus.PAID:
         order_move(order=order, machine="payment", to=PaymentStatus.REFUNDED, actor=None)
+    if order.status in (OrderStatus.PROCESSING, OrderStatus.READY):
+        cancel_locked_order(order, actor=None, reason="Refunded at the payment provider")
     return "refunded"
 
 
 def _refund(payment: Payment, order: Order, *, actor: object, reason: str) -> Refund:
     provider = provider_named(payment.provider)
-    reference = provider.refund(
-        payment=payment, amount_cents=payment.amount_cents, idempotency_key=f"refund-{payment.pk}"
-    )
+    try:
+        reference = provider.refund(
+            payment=payment, amount_cents=payment.amount_cents, idempotency_key=f"refund-{payment.pk}"
+        )
+    except PROVIDER_ERRORS:
+        logger.exception("Refunding payment %s failed", payment.pk)
+        raise OrderError("provider_unavailable") from None
     refund = Refund.objects.create(
         payment=payment,
         amount_cents=payment.amount_cents,
@@ -227,7 +260,25 @@ def order_refund(*, order: Order, actor: object, reason: str) -> Order:
     return locked
 
 
+@transaction.atomic
+def flagged_payment_refund(*, order: Order, actor: object, reason: str) -> Order:
+    """Give back a payment that was flagged for review (for example an amount that did not match)."""
+    if not reason.strip():
+        raise OrderError("reason_required")
+    locked = order_lock(order)
+    payment = Payment.objects.select_for_update().filter(order=locked, status=PaymentAttemptStatus.NEEDS_REVIEW).first()
+    if payment is None:
+        raise OrderError("not_paid")
+    _refund(payment, locked, actor=actor, reason=reason.strip())
+    return locked
+
+
 def payment_sync(*, payment: Payment) -> str | None:
-    """On the return page: ask the provider (if it can tell) and apply what it says."""
-    event = provider_named(payment.provider).sync(payment=payment)
+    """On the return page: ask the provider (if it can tell) and apply what it says.
+    A provider that cannot be reached just means the page keeps waiting for the webhook."""
+    try:
+        event = provider_named(payment.provider).sync(payment=payment)
+    except PROVIDER_ERRORS:
+        logger.warning("Could not retrieve payment %s from its provider", payment.pk)
+        return None
     return payment_event_apply(provider=payment.provider, event=event) if event else None

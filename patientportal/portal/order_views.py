@@ -25,6 +25,8 @@ ORDERS_PER_PAGE = 10
 
 
 class CheckoutForm(forms.Form):
+    # The total the page showed; the order is refused if prices changed meanwhile.
+    shown_total_cents = forms.IntegerField(widget=forms.HiddenInput, required=False)
     notes = forms.CharField(
         label=gettext_lazy("Notes for the clinic (optional)"),
         required=False,
@@ -44,7 +46,12 @@ def checkout(request: HttpRequest) -> HttpResponse:
     form = CheckoutForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            order = order_place(patient=portal.patient, notes=form.cleaned_data["notes"], actor=request.user)
+            order = order_place(
+                patient=portal.patient,
+                notes=form.cleaned_data["notes"],
+                actor=request.user,
+                expected_total_cents=form.cleaned_data["shown_total_cents"],
+            )
         except OrderError as error:
             messages.error(request, error.message)
             return redirect("portal:cart")
@@ -58,6 +65,8 @@ def checkout(request: HttpRequest) -> HttpResponse:
         return redirect("portal:order_detail", order_id=order.pk)
     taxable = sum(line.item.line_total_cents for line in cart.lines if line.item.product.taxable)
     tax = tax_cents(taxable_subtotal_cents=taxable, rate_bp=portal.clinic.tax_rate_bp)
+    if request.method == "GET":
+        form = CheckoutForm(initial={"shown_total_cents": cart.subtotal_cents + tax})
     restricted = any(
         line.item.product.requires_prescription or line.item.product.requires_consultation for line in cart.lines
     )

@@ -24,7 +24,9 @@ PRODUCTS_PER_PAGE = 12
 def shop(request: HttpRequest) -> HttpResponse:
     clinic = request.portal.clinic  # type: ignore[attr-defined]
     form = ShopFilterForm(request.GET)
-    filters = form.cleaned_data if form.is_valid() else {"q": "", "category": ""}
+    form.is_valid()
+    # Each filter on its own: an unknown category is ignored without dropping the search words.
+    filters = {"q": form.cleaned_data.get("q", ""), "category": form.cleaned_data.get("category", "")}
     products = catalog.shop_products(clinic=clinic, query=filters["q"], category=filters["category"])
     page = Paginator(products, PRODUCTS_PER_PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()

@@ -77,6 +77,7 @@ ACTIONS = {
     "reject": (orders.order_reject, True, gettext_lazy("Order rejected. Its stock was returned.")),
     "cancel": (orders.order_cancel, True, gettext_lazy("Order cancelled. Its stock was returned.")),
     "refund": (payments.order_refund, True, gettext_lazy("Payment refunded.")),
+    "refund_flagged": (payments.flagged_payment_refund, True, gettext_lazy("The flagged payment was refunded.")),
 }
 
 

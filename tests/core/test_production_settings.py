@@ -49,3 +49,11 @@ def test_a_malformed_boolean_stops_the_process_loudly():
     result = manage("check", env={**PRODUCTION_ENV, "DEBUG": "maybe"})
     assert result.returncode != 0
     assert "DEBUG must be one of" in result.stderr
+
+
+def test_production_without_stripe_takes_no_fake_payments():
+    script = "from django.conf import settings; print(repr(settings.PAYMENT_PROVIDER))"
+    result = manage("shell", "-c", script, env=PRODUCTION_ENV)
+    assert result.stdout.strip().splitlines()[-1] == "''", result.stderr
+    staging = manage("shell", "-c", script, env={**PRODUCTION_ENV, "TEST_PAYMENTS": "true"})
+    assert staging.stdout.strip().splitlines()[-1] == "'test'"

@@ -85,7 +85,8 @@ def test_cancelling_a_paid_order_refunds_it_and_returns_stock_once(world):
     order.refresh_from_db()
     payment.refresh_from_db()
     assert (order.status, order.payment_status) == (OrderStatus.CANCELLED, PaymentStatus.REFUNDED)
-    assert payment.status == PaymentAttemptStatus.REFUNDED and Refund.objects.get(payment=payment).amount_cents > 0
+    assert payment.status == PaymentAttemptStatus.REFUNDED
+    assert Refund.objects.get(payment=payment).amount_cents == order.total_cents
     assert Product.objects.get(pk=product.pk).stock == 3
     with pytest.raises(OrderError):
         order_cancel(order=order, reason="again", actor=world.staff_a)
@@ -102,3 +103,17 @@ def test_refunding_a_ready_order_cancels_it(world):
     with pytest.raises(OrderError) as refused:
         order_refund(order=order, reason="again", actor=world.staff_a)
     assert refused.value.code == "not_paid"
+
+
+def test_a_cancelled_order_can_no_longer_be_approved_or_rejected(world, restricted):
+    _rx, order = restricted
+    from patientportal.orders.models import Order
+    from patientportal.orders.services import cancel_locked_order, order_lock
+
+    cancel_locked_order(order_lock(Order.objects.get(pk=order.pk)), actor=world.staff_a, reason="Withdrawn")
+    for service in (order_approve, lambda **kw: order_reject(reason="no", **kw)):
+        with pytest.raises(OrderError) as refused:
+            service(order=order, actor=world.staff_a)
+        assert refused.value.code == "not_pending"
+    order.refresh_from_db()
+    assert order.approval == Approval.AWAITING

@@ -133,3 +133,52 @@ def test_an_unused_account_linked_elsewhere_has_nothing_to_order(world):
     with pytest.raises(OrderError) as refused:
         order_place(patient=patient, notes="", actor=world.patient_user_1)
     assert refused.value.code == "cart_empty"
+
+
+def test_a_changed_price_since_the_checkout_page_is_refused(world):
+    product = ProductFactory(clinic=world.clinic_a, price_cents=1000)
+    cart_add_item(patient=world.p1, product=product, quantity=1)
+    Product.objects.filter(pk=product.pk).update(price_cents=5000)
+    with pytest.raises(OrderError) as refused:
+        order_place(patient=world.p1, notes="", actor=world.patient_user_1, expected_total_cents=1000)
+    assert refused.value.code == "total_changed"
+    assert not Order.objects.exists() and cart_item_count(patient=world.p1) == 1
+
+
+def test_editing_a_product_never_writes_back_old_stock(world):
+    from patientportal.catalog.services import product_save
+
+    product = ProductFactory(clinic=world.clinic_a, stock=5, name="Cream")
+    stale = Product.objects.get(pk=product.pk)  # a staff page loaded before the order
+    place_order(world, products=[(product, 2)])
+    product_save(product=stale, values={"name": "Barrier Cream"}, actor=world.staff_a)
+    assert (Product.objects.get(pk=product.pk).name, Product.objects.get(pk=product.pk).stock) == ("Barrier Cream", 3)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_same_cart_submitted_twice_at_once_makes_one_order(world):
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL: run with DATABASE_URL=postgres://…")
+    product = ProductFactory(clinic=world.clinic_a, stock=5)
+    cart_add_item(patient=world.p1, product=product, quantity=2)
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def submit():
+        try:
+            barrier.wait()
+            order_place(patient=world.p1, notes="", actor=world.patient_user_1)
+            outcomes.append("ordered")
+        except OrderError as error:
+            outcomes.append(error.code)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=submit) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["cart_empty", "ordered"]
+    assert Order.objects.count() == 1 and Product.objects.get(pk=product.pk).stock == 3

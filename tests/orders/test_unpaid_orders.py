@@ -110,3 +110,25 @@ def test_auto_cancel_racing_a_late_payment_never_loses_money_or_stock(world):
         else:  # the cancel won: the money went back and the stock came back once
             assert order.status == OrderStatus.CANCELLED
             assert payment.status == PaymentAttemptStatus.REFUNDED and stock == 1
+
+
+def test_flagged_or_processing_payments_keep_the_order_from_being_auto_cancelled(world):
+    flagged = place_order(world)
+    payment = start_payment(flagged)
+    payment_event_apply(provider="test", event=event(payment, amount=1))  # amount mismatch: needs review
+    processing = place_order(world)
+    payment = start_payment(processing)
+    payment_event_apply(provider="test", event=event(payment, ProviderEventKind.PROCESSING))
+    assert cancel_unpaid_orders(now=timezone.now() + 1000 * HOUR) == []
+
+
+def test_staff_refund_a_flagged_payment(world):
+    from patientportal.payments.services import flagged_payment_refund
+
+    order = place_order(world)
+    payment = start_payment(order)
+    payment_event_apply(provider="test", event=event(payment, amount=1))
+    flagged_payment_refund(order=order, actor=world.staff_a, reason="Amount did not match")
+    payment.refresh_from_db()
+    assert payment.status == PaymentAttemptStatus.REFUNDED
+    assert payment.refunds.get().amount_cents == payment.amount_cents

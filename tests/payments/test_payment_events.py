@@ -1,9 +1,11 @@
 import pytest
 
+from patientportal.catalog.models import Product
 from patientportal.orders.choices import OrderStatus, PaymentStatus
 from patientportal.payments.models import PaymentAttemptStatus, WebhookEvent
 from patientportal.payments.providers import ProviderEventKind
 from patientportal.payments.services import payment_event_apply
+from tests.factories import ProductFactory
 from tests.orders.helpers import event, place_order, start_payment
 
 pytestmark = pytest.mark.django_db
@@ -77,12 +79,24 @@ def test_async_payments_stay_processing_until_the_provider_decides(started):
     assert states(order, payment)[1] == PaymentStatus.PAID
 
 
-def test_a_refund_made_at_the_provider_is_recorded(started):
-    order, payment = started
+def test_a_full_refund_made_at_the_provider_cancels_the_order_and_returns_stock(world):
+    product = ProductFactory(clinic=world.clinic_a, stock=4)
+    order = place_order(world, products=[(product, 2)])
+    payment = start_payment(order)
     apply(payment)
     apply(payment, ProviderEventKind.REFUNDED)
-    assert states(order, payment) == (OrderStatus.PROCESSING, PaymentStatus.REFUNDED, PaymentAttemptStatus.REFUNDED)
-    assert payment.refunds.count() == 1
+    assert states(order, payment) == (OrderStatus.CANCELLED, PaymentStatus.REFUNDED, PaymentAttemptStatus.REFUNDED)
+    assert payment.refunds.get().amount_cents == order.total_cents
+    assert Product.objects.get(pk=product.pk).stock == 4
+
+
+def test_a_partial_refund_at_the_provider_is_recorded_and_flagged_not_treated_as_full(started):
+    order, payment = started
+    apply(payment)
+    apply(payment, ProviderEventKind.REFUNDED, amount=300)
+    assert states(order, payment) == (OrderStatus.PROCESSING, PaymentStatus.PAID, PaymentAttemptStatus.SUCCEEDED)
+    assert payment.refunds.get().amount_cents == 300
+    assert "Partly refunded" in payment.note
 
 
 def test_an_event_for_an_unknown_payment_is_ignored(started):
@@ -95,3 +109,23 @@ def test_an_event_for_an_unknown_payment_is_ignored(started):
 def test_paying_twice_does_not_start_two_checkouts(started):
     order, payment = started
     assert start_payment(order).pk == payment.pk
+
+
+def test_a_payment_in_progress_blocks_a_second_checkout(started):
+    order, payment = started
+    apply(payment, ProviderEventKind.PROCESSING)
+    from patientportal.orders.errors import OrderError
+
+    with pytest.raises(OrderError) as refused:
+        start_payment(order)
+    assert refused.value.code == "payment_in_progress"
+
+
+def test_without_a_provider_nothing_can_be_paid(world, settings):
+    from patientportal.orders.errors import OrderError
+
+    settings.PAYMENT_PROVIDER = ""
+    order = place_order(world)
+    with pytest.raises(OrderError) as refused:
+        start_payment(order)
+    assert refused.value.code == "payments_unavailable"

@@ -24,6 +24,8 @@ WEBHOOK_SECRET = "whsec_test_secret"
 
 class StripeStub(BaseHTTPRequestHandler):
     requests: list = []
+    retrieve_status = "unpaid"
+    retrieve_amount = 0
 
     def do_POST(self):
         body = self.rfile.read(int(self.headers["Content-Length"])).decode()
@@ -39,6 +41,23 @@ class StripeStub(BaseHTTPRequestHandler):
             }
         else:
             payload = {"id": "re_test_stub", "object": "refund", "status": "succeeded"}
+        data = json.dumps(payload).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self):
+        StripeStub.requests.append({"path": self.path, "headers": dict(self.headers), "form": {}})
+        payload = {
+            "id": "cs_test_stub",
+            "object": "checkout.session",
+            "payment_status": StripeStub.retrieve_status,
+            "amount_total": StripeStub.retrieve_amount,
+            "currency": "usd",
+            "payment_intent": "pi_sync",
+        }
         data = json.dumps(payload).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
@@ -227,3 +246,28 @@ def test_a_refund_goes_to_stripe_with_an_idempotency_key(world, stripe_payment, 
     assert refund_request["path"] == "/v1/refunds"
     assert refund_request["form"]["payment_intent"] == ["pi_test_1"]
     assert refund_request["headers"]["Idempotency-Key"] == f"refund-{payment.pk}"
+
+
+def test_the_return_page_retrieves_the_session_when_the_webhook_is_late(world, stripe_payment):
+    order, payment = stripe_payment
+    client = Client()
+    client.force_login(world.patient_user_1)
+    StripeStub.retrieve_status, StripeStub.retrieve_amount = "unpaid", payment.amount_cents
+    waiting = client.get(f"/portal/orders/{order.pk}/confirmation/?session_id=cs_test_stub")
+    assert "Payment processing" in waiting.text
+    StripeStub.retrieve_status = "paid"
+    paid = client.get(f"/portal/orders/{order.pk}/confirmation/?session_id=cs_test_stub")
+    assert "Thank you — payment received" in paid.text
+    order.refresh_from_db()
+    assert order.payment_status == PaymentStatus.PAID
+    assert WebhookEvent.objects.filter(event_id="retrieve:cs_test_stub").count() == 1
+
+
+def test_a_retrieve_that_disagrees_on_the_amount_does_not_mark_paid(world, stripe_payment):
+    order, _payment = stripe_payment
+    client = Client()
+    client.force_login(world.patient_user_1)
+    StripeStub.retrieve_status, StripeStub.retrieve_amount = "paid", 1
+    client.get(f"/portal/orders/{order.pk}/confirmation/")
+    order.refresh_from_db()
+    assert order.payment_status == PaymentStatus.UNPAID

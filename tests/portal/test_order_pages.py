@@ -150,3 +150,35 @@ def test_the_order_list_needs_a_fixed_number_of_queries(world, count, django_ass
     # session, user, links, count, one page, audit, cart count, session save (savepoint, update, release)
     with django_assert_num_queries(10):
         client.get("/portal/orders/")
+
+
+def test_the_confirmation_page_tells_the_true_state_of_a_cancelled_or_refunded_order(world):
+    from patientportal.orders.services import order_cancel
+
+    order = place_order(world)
+    pay(order)
+    order_cancel(order=order, reason="Out of stock at the clinic", actor=world.staff_a)
+    page = client_for(world.patient_user_1).get(f"/portal/orders/{order.pk}/confirmation/")
+    assert "This order was cancelled" in page.text and "refunded in full" in page.text
+    assert "Payment processing" not in page.text
+
+
+def test_the_test_payment_page_does_not_exist_without_the_test_provider(world, settings):
+    order = place_order(world)
+    checkout = client_for(world.patient_user_1).post(f"/portal/orders/{order.pk}/pay/")
+    settings.PAYMENT_PROVIDER = ""
+    assert client_for(world.patient_user_1).get(checkout["Location"]).status_code == 404
+    assert client_for(world.patient_user_1).post(checkout["Location"], {"action": "pay"}).status_code == 404
+    order.refresh_from_db()
+    assert order.payment_status == PaymentStatus.UNPAID
+
+
+def test_the_checkout_refuses_when_prices_changed_since_the_page_was_shown(world, cart):
+    from patientportal.catalog.models import Product
+
+    client = client_for(world.patient_user_1)
+    shown = client.get("/portal/checkout/").context["form"].initial["shown_total_cents"]
+    Product.objects.filter(name="Serum").update(price_cents=2500)
+    response = client.post("/portal/checkout/", {"notes": "", "shown_total_cents": shown}, follow=True)
+    assert "Prices changed while you were checking out" in response.text
+    assert not Order.objects.exists()

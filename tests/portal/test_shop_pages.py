@@ -52,6 +52,7 @@ def test_the_grid_shows_only_visible_active_products_with_badges(world, catalogu
         ("?category=cosmetics", ["Barrier Cream", "Mineral Sunscreen"]),
         ("?q=dry&category=supplements", ["Vitamin D3"]),
         ("?q=pillow", []),
+        ("?q=dry&category=not-a-category", ["Barrier Cream", "Vitamin D3"]),
         # An unknown category is ignored rather than an error: every visible product.
         (
             "?category=not-a-category",

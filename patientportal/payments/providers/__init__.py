@@ -19,8 +19,9 @@ def provider_named(identifier: str) -> PaymentProvider:
     return PROVIDERS[identifier]()
 
 
-def active_provider() -> PaymentProvider:
-    return provider_named(settings.PAYMENT_PROVIDER)
+def active_provider() -> PaymentProvider | None:
+    """None when no provider is configured (production without Stripe keys)."""
+    return provider_named(settings.PAYMENT_PROVIDER) if settings.PAYMENT_PROVIDER else None
 
 
 __all__ = ["PROVIDERS", "PaymentProvider", "ProviderEvent", "ProviderEventKind", "active_provider", "provider_named"]
