@@ -7,6 +7,7 @@ import datetime
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
+from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -15,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from patientportal.clinics.choices import Role
 from patientportal.patients import selectors as patient_selectors
+from patientportal.patients.services import patient_record_viewed
 from patientportal.scheduling import selectors, services
 from patientportal.scheduling.errors import SchedulingError
 from patientportal.scheduling.models import Appointment
@@ -74,6 +76,16 @@ def _book_or_update(
         field = {"double_booked": "time", "duration_out_of_range": "duration_minutes"}.get(error.code)
         form.add_error(field, error.message)
         return None
+
+
+@staff_view()
+def patient_appointments(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """Every appointment of one patient, latest first, 25 a page."""
+    clinic = request.clinic  # type: ignore[attr-defined]
+    patient = patient_selectors.patient_get_for_clinic(clinic=clinic, patient_id=patient_id)
+    patient_record_viewed(patient=patient, actor=request.user, what="appointments")
+    page = Paginator(selectors.appointments_for_patient_staff(patient=patient), 25).get_page(request.GET.get("page"))
+    return render(request, "staff/patient_appointments.html", {"patient": patient, "page": page})
 
 
 @staff_view()

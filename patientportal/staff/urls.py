@@ -40,6 +40,11 @@ urlpatterns = [
     ),
     path("<slug:clinic_slug>/schedule/", scheduling_views.schedule_day, name="schedule_day"),
     path(
+        "<slug:clinic_slug>/patients/<int:patient_id>/appointments/",
+        scheduling_views.patient_appointments,
+        name="patient_appointments",
+    ),
+    path(
         "<slug:clinic_slug>/patients/<int:patient_id>/appointments/new/",
         scheduling_views.appointment_create,
         name="appointment_create",

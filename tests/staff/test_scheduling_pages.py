@@ -179,3 +179,14 @@ def test_the_patient_record_lists_appointments_with_a_booking_button(world, setu
     page = client_for(world.staff_a).get(f"/staff/alpha/patients/{world.p1.pk}/")
     assert "Book appointment" in page.text
     assert "Check-up" in page.text and "Dr. Ana Ruiz, MD" in page.text
+
+
+def test_all_appointments_of_a_patient_are_listed_page_by_page(world):
+    for days in range(30):
+        AppointmentFactory(patient=world.p1, starts_at=timezone.now() - datetime.timedelta(days=days + 1))
+    AppointmentFactory(patient=world.p2)
+    client = client_for(world.staff_a)
+    first = client.get(f"/staff/alpha/patients/{world.p1.pk}/appointments/")
+    assert len(first.context["page"].object_list) == 25 and "30 appointments, latest first" in first.text
+    assert len(client.get(f"/staff/alpha/patients/{world.p1.pk}/appointments/?page=2").context["page"].object_list) == 5
+    assert_staff_url_is_scoped(world, f"/staff/alpha/patients/{world.p1.pk}/appointments/")
