@@ -6,8 +6,8 @@ import copy
 import datetime
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
 from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
