@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "django_htmx",
     "django_tasks",
     "django_tasks_db",
@@ -171,6 +172,13 @@ ACCOUNT_RATE_LIMITS = {
     "manage_email": "10/m/user",
     "reauthenticate": "10/m/user",
 }
+
+# Two-factor authentication (allauth.mfa): TOTP apps and recovery codes.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = SITE_NAME
+# Owners and admins of a clinic must turn it on before using the staff area
+# (on by default in production; off in development so the demo logins work).
+REQUIRE_MFA_FOR_CLINIC_ADMINS = env_bool("REQUIRE_MFA_FOR_CLINIC_ADMINS", not DEBUG)
 
 # Sessions live in the database: sign-out ends them on the server, and any
 # number of app processes share them.

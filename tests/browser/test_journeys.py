@@ -103,3 +103,16 @@ def test_error_pages_are_accessible(world, new_page):
     page.goto("/no-such-page/")
     assert page.get_by_role("heading", name="We couldn’t find that page").is_visible()
     check_page(page, "not-found")
+
+
+def test_an_owner_is_led_to_set_up_two_factor_sign_in(world, new_page, settings):
+    settings.REQUIRE_MFA_FOR_CLINIC_ADMINS = True
+    page = new_page(375)
+    sign_in(page, "owner@alpha.example")
+    page.goto("/staff/alpha/")
+    expect(page.get_by_role("heading", name="Confirm Access")).to_be_visible()
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Confirm").click()
+    expect(page.get_by_role("heading", name="Activate Authenticator App")).to_be_visible()
+    expect(page.locator("img[src^='data:image/svg+xml']")).to_be_visible()
+    check_page(page, "two-factor-setup")
