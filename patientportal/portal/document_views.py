@@ -16,7 +16,7 @@ from patientportal.documents.consent import ACKNOWLEDGEMENT_TEXT, CONSENT_TEXT
 from patientportal.documents.errors import DocumentError
 from patientportal.documents.preview import pdf_page_count, pdf_page_png
 from patientportal.documents.responses import file_response, png_response
-from patientportal.documents.services import document_bytes, document_sign, signature_opened
+from patientportal.documents.services import document_accessed, document_bytes, document_sign, signature_opened
 from patientportal.documents.signature_input import (
     SignatureRejected,
     drawn_signature_png,
@@ -106,6 +106,7 @@ def document_detail(request: HttpRequest, document_id: int) -> HttpResponse:
 def document_file(request: HttpRequest, document_id: int) -> HttpResponse:
     document = selectors.portal_document_get(patient=request.portal.patient, document_id=document_id)  # type: ignore[attr-defined]
     inline = request.GET.get("inline") == "1" and document.is_image
+    document_accessed(document=document, actor=request.user, what="shown" if inline else "downloaded")
     return file_response(
         document.file.open("rb"), content_type=document.content_type, title=document.title, inline=inline
     )
@@ -131,6 +132,7 @@ def rendered_page(document: object, page: int) -> HttpResponse:
 @portal_view(Feature.DASHBOARD)
 def signed_copy(request: HttpRequest, document_id: int) -> HttpResponse:
     document = selectors.portal_document_get(patient=request.portal.patient, document_id=document_id)  # type: ignore[attr-defined]
+    document_accessed(document=document, actor=request.user, what="signed_copy_downloaded")
     return signed_copy_response(document)
 
 
