@@ -133,6 +133,13 @@ def signature_opened(*, request: SignatureRequest, actor: object) -> None:
     )
 
 
+def document_accessed(*, document: Document, actor: object, what: str) -> None:
+    """Every download or display of a document's file is an audit event (who saw which document)."""
+    audit.record(
+        action=f"documents.document.{what}", actor=actor, clinic=document.clinic, patient=document.patient, obj=document
+    )
+
+
 def document_bytes(document: Document) -> bytes:
     with document.file.open("rb") as handle:
         return handle.read()

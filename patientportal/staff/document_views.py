@@ -13,7 +13,12 @@ from patientportal.documents import selectors
 from patientportal.documents.errors import DocumentError
 from patientportal.documents.files import UnacceptableFile
 from patientportal.documents.responses import file_response
-from patientportal.documents.services import document_integrity_ok, document_upload, signature_withdraw
+from patientportal.documents.services import (
+    document_accessed,
+    document_integrity_ok,
+    document_upload,
+    signature_withdraw,
+)
 from patientportal.patients import selectors as patient_selectors
 from patientportal.patients.services import patient_record_viewed
 from patientportal.portal.document_views import document_pages, rendered_page, signed_copy_response
@@ -98,6 +103,7 @@ def document_detail(request: HttpRequest, document_id: int) -> HttpResponse:
 @staff_view()
 def document_file(request: HttpRequest, document_id: int) -> HttpResponse:
     document = selectors.staff_document_get(clinic=request.clinic, document_id=document_id)  # type: ignore[attr-defined]
+    document_accessed(document=document, actor=request.user, what="downloaded")
     return file_response(
         document.file.open("rb"),
         content_type=document.content_type,
@@ -115,7 +121,9 @@ def document_page(request: HttpRequest, document_id: int, page: int) -> HttpResp
 @require_GET
 @staff_view()
 def signed_copy(request: HttpRequest, document_id: int) -> HttpResponse:
-    return signed_copy_response(selectors.staff_document_get(clinic=request.clinic, document_id=document_id))  # type: ignore[attr-defined]
+    document = selectors.staff_document_get(clinic=request.clinic, document_id=document_id)  # type: ignore[attr-defined]
+    document_accessed(document=document, actor=request.user, what="signed_copy_downloaded")
+    return signed_copy_response(document)
 
 
 @require_GET

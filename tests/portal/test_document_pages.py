@@ -156,3 +156,15 @@ def test_the_dashboard_card_counts_documents_to_sign(world, documents):
     world.clinic_a.save()
     page = client_for(world.patient_user_1).get("/portal/")
     assert "1 document to sign" in page.text and 'href="/portal/documents/"' in page.text
+
+
+def test_downloads_are_audited(world, documents):
+    from patientportal.audit.models import AuditEvent
+
+    client_for(world.patient_user_1).get(f"/portal/documents/{documents['lab'].pk}/file/")
+    client_for(world.staff_a).get(f"/staff/alpha/documents/{documents['lab'].pk}/file/")
+    events = AuditEvent.objects.filter(action="documents.document.downloaded").order_by("id")
+    assert [(event.actor, event.patient, event.object_id) for event in events] == [
+        (world.patient_user_1, world.p1, str(documents["lab"].pk)),
+        (world.staff_a, world.p1, str(documents["lab"].pk)),
+    ]
