@@ -118,3 +118,10 @@ def assert_fits_the_screen(page) -> None:
     """Nothing scrolls sideways at this width (tables scroll inside their own region)."""
     overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"{page.url} is {overflow}px wider than the {page.viewport_size['width']}px screen"
+
+
+def check_page(page, name: str) -> None:
+    """Screenshot the page, then check it fits the screen and passes axe."""
+    screenshot(page, name)
+    assert_fits_the_screen(page)
+    assert_accessible(page)

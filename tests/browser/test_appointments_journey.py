@@ -9,17 +9,11 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from tests.browser.conftest import assert_accessible, assert_fits_the_screen, screenshot
+from tests.browser.conftest import check_page
 from tests.browser.test_journeys import sign_in
 from tests.factories import AppointmentFactory, AppointmentTypeFactory, LocationFactory, ProviderFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def check_page(page, name: str) -> None:
-    screenshot(page, name)
-    assert_fits_the_screen(page)
-    assert_accessible(page)
 
 
 @pytest.fixture

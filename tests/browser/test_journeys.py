@@ -3,7 +3,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import assert_accessible, assert_fits_the_screen, screenshot
+from tests.browser.conftest import check_page
 from tests.factories import PASSWORD, PatientFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -17,12 +17,6 @@ def sign_in(page, email: str) -> None:
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page).not_to_have_url(re.compile(r"/accounts/login/"))
-
-
-def check_page(page, name: str) -> None:
-    screenshot(page, name)
-    assert_fits_the_screen(page)
-    assert_accessible(page)
 
 
 @pytest.mark.parametrize("width", WIDTHS)

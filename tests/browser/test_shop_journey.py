@@ -6,17 +6,11 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import assert_accessible, assert_fits_the_screen, screenshot
+from tests.browser.conftest import check_page
 from tests.browser.test_journeys import sign_in
 from tests.factories import ProductFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def check_page(page, name: str) -> None:
-    screenshot(page, name)
-    assert_fits_the_screen(page)
-    assert_accessible(page)
 
 
 @pytest.fixture

@@ -9,17 +9,11 @@ import pytest
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from tests.browser.conftest import assert_accessible, assert_fits_the_screen, screenshot
+from tests.browser.conftest import check_page
 from tests.browser.test_journeys import sign_in
 from tests.documents.helpers import pdf_bytes, upload
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def check_page(page, name: str) -> None:
-    screenshot(page, name)
-    assert_fits_the_screen(page)
-    assert_accessible(page)
 
 
 def draw(page) -> None:
