@@ -6,6 +6,14 @@ class DocumentError(Exception):
         "not_signable": _(
             "Only a PDF or an image can be sent for signature, so the patient sees exactly what they sign."
         ),
+        "too_many_pages": _(
+            "A PDF to be signed can have at most 50 pages, so the patient can read all of it on the signing page."
+        ),
+        "pdf_protected": _(
+            "This PDF is protected against copying or changes, so no signed copy can be made from it. "
+            "Save it without protection and upload it again."
+        ),
+        "animated_image": _("An animated image cannot be signed. Upload a still image or a PDF."),
         "expiry_out_of_range": _("A signature request must be due in 1 to 365 days."),
         "not_pending": _("This document is not waiting for a signature."),
         "expired": _("This signature request has expired. Ask the clinic to send it again."),

@@ -3,12 +3,18 @@ browser's claimed type. The original bytes are kept as they are."""
 
 import hashlib
 import io
+import warnings
 import zipfile
 
+import pypdfium2 as pdfium
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, UnidentifiedImageError
 
 MAX_BYTES = 10 * 1024 * 1024
+# A 10 MB image can claim billions of pixels; more than this is refused before decoding.
+MAX_IMAGE_PIXELS = 40_000_000
+# The OpenDocument "mimetype" entry is one short line; a bigger one is not read at all.
+MAX_MIMETYPE_ENTRY_BYTES = 100
 
 PDF = "application/pdf"
 IMAGE_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "WEBP": "image/webp"}
@@ -53,6 +59,8 @@ def _zip_kind(data: bytes) -> str | None:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = set(archive.namelist())
             if "mimetype" in names:
+                if archive.getinfo("mimetype").file_size > MAX_MIMETYPE_ENTRY_BYTES:
+                    return None
                 kind = archive.read("mimetype").decode(errors="replace").strip()
                 return kind if kind in (ODT, ODS) else None
             if "[Content_Types].xml" in names:
@@ -60,18 +68,49 @@ def _zip_kind(data: bytes) -> str | None:
                     return DOCX
                 if any(name.startswith("xl/") for name in names):
                     return XLSX
-    except zipfile.BadZipFile:
+    except (zipfile.BadZipFile, KeyError, NotImplementedError, RuntimeError):
         return None
     return None
 
 
+class _TooManyPixels(Exception):
+    pass
+
+
 def _image_kind(data: bytes) -> str | None:
+    """The image type, None when these bytes are not an image; _TooManyPixels for a pixel bomb."""
     try:
-        with Image.open(io.BytesIO(data)) as image:
-            image.verify()
-            return IMAGE_TYPES.get(image.format or "")
-    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                if image.width * image.height > MAX_IMAGE_PIXELS:
+                    raise _TooManyPixels
+                image.verify()
+                return IMAGE_TYPES.get(image.format or "")
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise _TooManyPixels from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         return None
+
+
+def image_is_animated(data: bytes) -> bool:
+    with Image.open(io.BytesIO(data)) as image:
+        return bool(getattr(image, "is_animated", False))
+
+
+def pdf_page_count(data: bytes) -> int:
+    """The number of pages, or UnacceptableFile when PDFium cannot open the PDF
+    (damaged, or protected by a password): such a file could be neither shown nor signed."""
+    try:
+        document = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError:
+        raise UnacceptableFile(
+            _("This PDF is damaged or protected by a password. Save it again without a password and upload it.")
+        ) from None
+    try:
+        return len(document)
+    finally:
+        document.close()
 
 
 def _text_kind(data: bytes, filename: str) -> str | None:
@@ -93,8 +132,13 @@ def detect_content_type(data: bytes, filename: str = "") -> str:
     if len(data) > MAX_BYTES:
         raise UnacceptableFile(_("The file is larger than 10 MB."))
     if data.startswith(b"%PDF-"):
+        pdf_page_count(data)  # refuses a PDF that cannot be opened
         return PDF
-    if image := _image_kind(data):
+    try:
+        image = _image_kind(data)
+    except _TooManyPixels:
+        raise UnacceptableFile(_("This image has too many pixels (over 40 megapixels).")) from None
+    if image:
         return image
     if data.startswith(b"PK\x03\x04"):
         if kind := _zip_kind(data):
@@ -113,7 +157,8 @@ def detect_content_type(data: bytes, filename: str = "") -> str:
 
 
 def safe_download_name(title: str, content_type: str) -> str:
-    """A file name for Content-Disposition made from the title, never from the uploaded name."""
+    """A file name for Content-Disposition made from the title, never from the uploaded name.
+    Letters of any script stay (the response encodes them); everything else becomes "_"."""
     stem = "".join(character if character.isalnum() or character in "-_ " else "_" for character in title)
     stem = "-".join(stem.split())[:80] or "document"
     return f"{stem}.{EXTENSIONS.get(content_type, 'bin')}"

@@ -60,16 +60,26 @@ class Document(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    # What the signer saw and what the signed copy says; none of it changes once signed
+    # (hiding the document would also take the patient's signed copy away).
+    FINAL_WHEN_SIGNED = (
+        "clinic_id",
+        "patient_id",
+        "doc_type",
+        "title",
+        "description",
+        "content_type",
+        "size",
+        "sha256",
+        "visible_in_portal",
+    )
+
     def save(self, *args: object, **kwargs: object) -> None:
         if self.pk and SignatureRequest.objects.filter(document_id=self.pk, status=SignatureStatus.SIGNED).exists():
-            stored = Document.objects.values("file", "sha256", "size", "content_type").get(pk=self.pk)
-            if (stored["file"], stored["sha256"], stored["size"], stored["content_type"]) != (
-                self.file.name,
-                self.sha256,
-                self.size,
-                self.content_type,
-            ):
-                raise EvidenceIsFinal("A signed document's file cannot be replaced.")
+            stored = Document.objects.values("file", *self.FINAL_WHEN_SIGNED).get(pk=self.pk)
+            current = {"file": self.file.name, **{name: getattr(self, name) for name in self.FINAL_WHEN_SIGNED}}
+            if stored != current:
+                raise EvidenceIsFinal("A signed document cannot be changed.")
         super().save(*args, **kwargs)  # type: ignore[arg-type]
 
     @property
@@ -115,6 +125,11 @@ class SignatureRequest(models.Model):
     def __str__(self) -> str:
         return f"Signature request {self.pk}"
 
+    def save(self, *args: object, **kwargs: object) -> None:
+        if self.pk and SignatureRequest.objects.filter(pk=self.pk, status=SignatureStatus.SIGNED).exists():
+            raise EvidenceIsFinal("A signed request cannot be changed.")
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
     def status_at(self, now: object) -> str:
         if self.status == SignatureStatus.PENDING and self.expires_at <= now:
             return SignatureStatus.EXPIRED
@@ -146,6 +161,8 @@ class Signature(models.Model):
     consent_sha256 = models.CharField(max_length=64)
     acknowledgement_version = models.CharField(max_length=40)
     acknowledgement_sha256 = models.CharField(max_length=64)
+    # The texts' hashes are of the words as shown, in this language.
+    language = models.CharField(max_length=16, blank=True)
     document_sha256 = models.CharField(max_length=64)
     signed_copy = models.FileField(upload_to=signature_path)
     signed_copy_sha256 = models.CharField(max_length=64)
@@ -163,7 +180,7 @@ class Signature(models.Model):
 
 
 class SignatureEvent(models.Model):
-    """The timeline of a signature request: requested, opened, consented, signed (or withdrawn)."""
+    """The timeline of a signature request: requested, opened, consented, signed (or withdrawn). Append-only."""
 
     request = models.ForeignKey(SignatureRequest, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(max_length=20, choices=SignatureEventKind.choices)
@@ -177,3 +194,11 @@ class SignatureEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} at {self.at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if self.pk is not None:
+            raise EvidenceIsFinal("A signature event cannot be changed.")
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
+        raise EvidenceIsFinal("A signature event cannot be deleted.")

@@ -7,9 +7,13 @@ from patientportal.documents.files import safe_download_name
 
 
 def file_response(handle: object, *, content_type: str, title: str, inline: bool) -> FileResponse:
-    response = FileResponse(handle, content_type=content_type)
-    disposition = "inline" if inline else "attachment"
-    response["Content-Disposition"] = f'{disposition}; filename="{safe_download_name(title, content_type)}"'
+    # FileResponse writes Content-Disposition with an RFC 6266 filename* when the title is not ASCII.
+    response = FileResponse(
+        handle,
+        content_type=content_type,
+        as_attachment=not inline,
+        filename=safe_download_name(title, content_type),
+    )
     _harden(response)
     return response
 

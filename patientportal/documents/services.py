@@ -6,7 +6,7 @@ import hashlib
 
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from patientportal.audit import services as audit
 from patientportal.clinics.features import Feature, clinic_has_feature
@@ -20,9 +20,17 @@ from patientportal.documents.consent import (
     text_sha256,
 )
 from patientportal.documents.errors import DocumentError
-from patientportal.documents.files import SIGNABLE_TYPES, detect_content_type, sha256_hex
+from patientportal.documents.files import (
+    PDF,
+    SIGNABLE_TYPES,
+    detect_content_type,
+    image_is_animated,
+    pdf_page_count,
+    sha256_hex,
+)
 from patientportal.documents.models import Document, Signature, SignatureEvent, SignatureRequest
-from patientportal.documents.signed_copy import build_signed_copy
+from patientportal.documents.preview import MAX_PAGES
+from patientportal.documents.signed_copy import build_signed_copy, pdf_can_be_copied
 
 MIN_DUE_DAYS, MAX_DUE_DAYS, DEFAULT_DUE_DAYS = 1, 365, 30
 
@@ -57,10 +65,9 @@ def document_upload(
     if signature_due_days is not None:
         if not clinic_has_feature(patient.clinic, Feature.DOCUMENT_SIGNING):  # type: ignore[attr-defined]
             raise DocumentError("signing_not_in_plan")
-        if content_type not in SIGNABLE_TYPES:
-            raise DocumentError("not_signable")
         if not MIN_DUE_DAYS <= signature_due_days <= MAX_DUE_DAYS:
             raise DocumentError("expiry_out_of_range")
+        _check_signable(data, content_type)
     document = Document(
         clinic=patient.clinic,
         patient=patient,
@@ -89,7 +96,7 @@ def document_upload(
             clinic=document.clinic,
             patient=patient,
             requested_by=actor,
-            expires_at=timezone.now() + datetime.timedelta(days=signature_due_days),
+            expires_at=signature_expiry(clinic=document.clinic, due_days=signature_due_days, now=timezone.now()),
         )
         _event(request, SignatureEventKind.REQUESTED, actor)
         audit.record(
@@ -101,6 +108,29 @@ def document_upload(
             metadata={"due_days": signature_due_days},
         )
     return document
+
+
+def _check_signable(data: bytes, content_type: str) -> None:
+    """Only what the signer can see whole and exactly can be signed: a PDF the
+    signing page shows every page of and the signed copy can be built from, or
+    a still image."""
+    if content_type not in SIGNABLE_TYPES:
+        raise DocumentError("not_signable")
+    if content_type == PDF:
+        if pdf_page_count(data) > MAX_PAGES:
+            raise DocumentError("too_many_pages")
+        if not pdf_can_be_copied(data):
+            raise DocumentError("pdf_protected")
+    elif image_is_animated(data):
+        raise DocumentError("animated_image")
+
+
+def signature_expiry(*, clinic: object, due_days: int, now: datetime.datetime) -> datetime.datetime:
+    """A request due in N days can be signed until the end of the N-th day after
+    today, in the clinic's time zone (what "due by <date>" means to people)."""
+    zone = clinic.zone  # type: ignore[attr-defined]
+    due_day = timezone.localtime(now, zone).date() + datetime.timedelta(days=due_days)
+    return datetime.datetime.combine(due_day, datetime.time.max, tzinfo=zone)
 
 
 @transaction.atomic
@@ -205,8 +235,16 @@ def document_sign(
         consent_sha256=text_sha256(CONSENT_TEXT),
         acknowledgement_version=ACKNOWLEDGEMENT_VERSION,
         acknowledgement_sha256=text_sha256(ACKNOWLEDGEMENT_TEXT),
+        language=translation.get_language() or "",
         document_sha256=current_sha,
     )
+    moved = SignatureRequest.objects.filter(pk=locked.pk, status=SignatureStatus.PENDING).update(
+        status=SignatureStatus.SIGNED
+    )
+    if not moved:  # cannot happen under the lock; never sign twice
+        raise DocumentError("not_pending")
+    # The "signed" event comes before the copy is made, so the copy's timeline is complete.
+    _event(locked, SignatureEventKind.SIGNED, signer)
     signature.image.save("signature.png", ContentFile(signature_png), save=False)
     copy = build_signed_copy(
         original=original,
@@ -218,12 +256,6 @@ def document_sign(
     signature.signed_copy.save("signed-copy.pdf", ContentFile(copy), save=False)
     signature.signed_copy_sha256 = sha256_hex(copy)
     signature.save()
-    moved = SignatureRequest.objects.filter(pk=locked.pk, status=SignatureStatus.PENDING).update(
-        status=SignatureStatus.SIGNED
-    )
-    if not moved:  # cannot happen under the lock; never sign twice
-        raise DocumentError("not_pending")
-    _event(locked, SignatureEventKind.SIGNED, signer)
     audit.record(
         action="documents.document.signed",
         actor=signer,
@@ -248,7 +280,15 @@ def _evidence_lines(signature: Signature, request: SignatureRequest) -> list[tup
             f"{signature.signed_at:%Y-%m-%d %H:%M:%S} UTC ({local:%Y-%m-%d %H:%M} {request.clinic.time_zone})",
         ),  # type: ignore[attr-defined]
         ("IP address and browser", f"{signature.ip_address or 'unknown'} — {signature.user_agent or 'unknown'}"),
-        ("Consent to do business electronically", f"{signature.consent_version} (SHA-256 {signature.consent_sha256})"),
-        ("Acknowledgement", f"{signature.acknowledgement_version} (SHA-256 {signature.acknowledgement_sha256})"),
+        (
+            "Consent to do business electronically",
+            f"{signature.consent_version}, shown in {signature.language or 'the default language'} "
+            f"(SHA-256 {signature.consent_sha256})",
+        ),
+        (
+            "Acknowledgement",
+            f"{signature.acknowledgement_version}, shown in {signature.language or 'the default language'} "
+            f"(SHA-256 {signature.acknowledgement_sha256})",
+        ),
         ("Timeline", events),
     ]

@@ -5,6 +5,7 @@ import base64
 import binascii
 import io
 import json
+import math
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
@@ -14,6 +15,7 @@ MAX_IMAGE_BYTES = 500_000
 MAX_WIDTH, MAX_HEIGHT = 3000, 1500
 MIN_INK_PIXELS = 50
 MAX_STROKES, MAX_POINTS = 200, 20_000
+MAX_COORDINATE = 100_000  # far beyond any canvas; guards against absurd numbers in the evidence
 DATA_URL_PREFIX = "data:image/png;base64,"
 
 
@@ -55,11 +57,24 @@ def drawn_signature_png(data_url: str) -> bytes:
     return data
 
 
+def _refuse_constant(name: str) -> None:
+    raise ValueError(name)  # NaN and Infinity are not JSON numbers
+
+
+def _is_coordinate(value: object) -> bool:
+    return (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and abs(value) <= MAX_COORDINATE
+    )
+
+
 def drawn_strokes(raw: str) -> list:
     """signature_pad's stroke data: a list of strokes, each with a list of points."""
     try:
-        strokes = json.loads(raw or "[]")
-    except json.JSONDecodeError:
+        strokes = json.loads(raw or "[]", parse_constant=_refuse_constant)
+    except (json.JSONDecodeError, ValueError, RecursionError):
         raise SignatureRejected(_("The drawn signature could not be read. Please clear it and draw again.")) from None
     valid = (
         isinstance(strokes, list)
@@ -73,7 +88,7 @@ def drawn_strokes(raw: str) -> list:
         raise SignatureRejected(_("The drawn signature could not be read. Please clear it and draw again."))
     for stroke in strokes:
         for point in stroke["points"]:
-            if not (isinstance(point, dict) and all(isinstance(point.get(axis), int | float) for axis in ("x", "y"))):
+            if not (isinstance(point, dict) and all(_is_coordinate(point.get(axis)) for axis in ("x", "y"))):
                 raise SignatureRejected(_("The drawn signature could not be read. Please clear it and draw again."))
     return strokes
 

@@ -5,7 +5,9 @@ import io
 
 from django.conf import settings
 from fpdf import FPDF
+from PIL import Image, ImageOps
 from pypdf import PdfReader, PdfWriter
+from pypdf.errors import PyPdfError
 
 from patientportal.documents.files import PDF
 
@@ -32,10 +34,26 @@ def _audit_page(*, lines: list[tuple[str, str]], signature_png: bytes, title: st
 
 
 def _image_as_pdf(image_bytes: bytes) -> bytes:
+    # Turned upright as browsers show it (EXIF orientation), so the copy shows what the signer saw.
+    with Image.open(io.BytesIO(image_bytes)) as original:
+        upright = ImageOps.exif_transpose(original)
+        picture = upright.convert("RGBA" if upright.mode in ("RGBA", "LA", "P") else "RGB")
     pdf = FPDF(format="Letter")
     pdf.add_page()
-    pdf.image(io.BytesIO(image_bytes), x=10, y=10, w=pdf.epw, keep_aspect_ratio=True, h=pdf.eph)
+    pdf.image(picture, x=10, y=10, w=pdf.epw, keep_aspect_ratio=True, h=pdf.eph)
     return bytes(pdf.output())
+
+
+def pdf_can_be_copied(data: bytes) -> bool:
+    """Can the signed copy be made from this PDF? Not when it is encrypted or pypdf cannot read its pages."""
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            return False
+        PdfWriter().append(reader)
+    except (PyPdfError, ValueError, KeyError, TypeError, OSError):
+        return False
+    return True
 
 
 def build_signed_copy(

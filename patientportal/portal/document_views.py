@@ -1,6 +1,7 @@
 """Documents in the portal: the list, reading, downloading, and signing (PRODUCT.md F-10).
 Reference documents are on every plan; signing needs the Portal Add-on."""
 
+import pypdfium2 as pdfium
 from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -14,7 +15,8 @@ from patientportal.documents import selectors
 from patientportal.documents.choices import SignatureMethod, SignatureStatus
 from patientportal.documents.consent import ACKNOWLEDGEMENT_TEXT, CONSENT_TEXT
 from patientportal.documents.errors import DocumentError
-from patientportal.documents.preview import pdf_page_count, pdf_page_png
+from patientportal.documents.files import UnacceptableFile, pdf_page_count
+from patientportal.documents.preview import MAX_PAGES, pdf_page_png
 from patientportal.documents.responses import file_response, png_response
 from patientportal.documents.services import document_accessed, document_bytes, document_sign, signature_opened
 from patientportal.documents.signature_input import (
@@ -63,9 +65,15 @@ class SignForm(forms.Form):
 
 
 def document_pages(document: object) -> range:
-    if document.is_pdf:  # type: ignore[attr-defined]
-        return range(1, min(pdf_page_count(document_bytes(document)), 50) + 1)  # type: ignore[arg-type]
-    return range(0)
+    """The page numbers shown on the page; none for an image, or for a PDF that
+    cannot be opened (uploads are checked, so only a damaged stored file)."""
+    if not document.is_pdf:  # type: ignore[attr-defined]
+        return range(0)
+    try:
+        count = pdf_page_count(document_bytes(document))  # type: ignore[arg-type]
+    except UnacceptableFile:
+        return range(0)
+    return range(1, min(count, MAX_PAGES) + 1)
 
 
 @require_GET
@@ -124,7 +132,7 @@ def rendered_page(document: object, page: int) -> HttpResponse:
         raise Http404
     try:
         return png_response(pdf_page_png(document_bytes(document), page))  # type: ignore[arg-type]
-    except IndexError:
+    except (IndexError, pdfium.PdfiumError):
         raise Http404 from None
 
 

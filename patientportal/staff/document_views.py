@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 from patientportal.clinics.features import Feature, clinic_has_feature
 from patientportal.documents import selectors
 from patientportal.documents.errors import DocumentError
-from patientportal.documents.files import UnacceptableFile
+from patientportal.documents.files import MAX_BYTES, UnacceptableFile
 from patientportal.documents.responses import file_response
 from patientportal.documents.services import (
     document_accessed,
@@ -29,6 +29,9 @@ from patientportal.staff.document_forms import DocumentUploadFormSet
 def _upload_one(request: HttpRequest, form: object, patient: object) -> bool:
     data = form.cleaned_data  # type: ignore[attr-defined]
     upload = data["file"]
+    if upload.size > MAX_BYTES:  # refused before the bytes are read into memory
+        form.add_error("file", _("The file is larger than 10 MB."))  # type: ignore[attr-defined]
+        return False
     try:
         document_upload(
             patient=patient,
@@ -45,7 +48,8 @@ def _upload_one(request: HttpRequest, form: object, patient: object) -> bool:
         form.add_error("file", error.message)  # type: ignore[attr-defined]
         return False
     except DocumentError as error:
-        form.add_error("signature_required" if error.code == "not_signable" else "due_days", error.message)  # type: ignore[attr-defined]
+        field = "due_days" if error.code == "expiry_out_of_range" else "signature_required"
+        form.add_error(field, error.message)  # type: ignore[attr-defined]
         return False
     return True
 

@@ -36,11 +36,11 @@
   });
   window.addEventListener("resize", function () { if (!wrapper.hidden) resize(); });
   form.addEventListener("submit", function () {
-    const drawing = form.querySelector("input[name=method]:checked");
-    if (drawing && drawing.value === "drawn" && !pad.isEmpty()) {
-      form.querySelector("input[name=signature_image]").value = pad.toDataURL("image/png");
-      form.querySelector("input[name=signature_strokes]").value = JSON.stringify(pad.toData());
-    }
+    // Always written, so a drawing cleared after a refused submit is never sent again.
+    const chosen = form.querySelector("input[name=method]:checked");
+    const drawn = chosen && chosen.value === "drawn" && !pad.isEmpty();
+    form.querySelector("input[name=signature_image]").value = drawn ? pad.toDataURL("image/png") : "";
+    form.querySelector("input[name=signature_strokes]").value = drawn ? JSON.stringify(pad.toData()) : "";
   });
   showPadIfDrawing();
 })();

@@ -85,3 +85,28 @@ def test_staff_download_the_same_signed_copy(world, new_page):
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Download signed copy").click()
     assert Path(download_info.value.path()).read_bytes().startswith(b"%PDF-")
+
+
+def test_a_drawing_cleared_after_a_refused_submit_is_not_sent_again(world, new_page):
+    from patientportal.documents.models import Signature
+
+    document = upload(world, title="Consent to treatment")
+    page = new_page(375)
+    sign_in(page, "paula@example.com")
+    page.goto(f"/portal/documents/{document.pk}/sign/")
+    draw(page)
+    page.get_by_label("I agree to do business electronically").check()
+    # The server refuses a missing acknowledgement (the browser's own check is taken away here).
+    page.evaluate("document.querySelector('input[name=acknowledge]').removeAttribute('required')")
+    page.get_by_role("button", name="Sign the document").click()
+    expect(page.get_by_text("Please confirm that you understand your electronic signature is binding.")).to_be_visible()
+    # The pad is empty now; the earlier drawing must not be signed with.
+    page.get_by_label("I agree to do business electronically").check()
+    page.get_by_label("I understand that my electronic signature is legally binding", exact=False).check()
+    page.get_by_role("button", name="Sign the document").click()
+    expect(page.get_by_text("Please draw your signature in the box")).to_be_visible()
+    assert not Signature.objects.exists()
+    draw(page)
+    page.get_by_role("button", name="Sign the document").click()
+    expect(page.get_by_text("“Consent to treatment” is signed.")).to_be_visible()
+    assert Signature.objects.count() == 1

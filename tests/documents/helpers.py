@@ -38,3 +38,33 @@ def upload(world, *, patient=None, data=None, sign_days=30, visible=True, title=
         signature_due_days=sign_days,
         actor=world.staff_a,
     )
+
+
+def blank_pdf(pages=1, width=612, height=792, *, user_password=None, owner_password=None) -> bytes:
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(width=width, height=height)
+    if user_password is not None or owner_password is not None:
+        writer.encrypt(user_password=user_password or "", owner_password=owner_password)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def gif_bytes(frames=1) -> bytes:
+    images = [Image.new("RGB", (60, 40), (80 * index % 256, 40, 200)) for index in range(frames)]
+    buffer = io.BytesIO()
+    images[0].save(buffer, format="GIF", save_all=frames > 1, append_images=images[1:], duration=100, loop=0)
+    return buffer.getvalue()
+
+
+def sideways_jpeg(width=400, height=200) -> bytes:
+    """A landscape JPEG whose EXIF says "turn 90°": browsers show it upright, in portrait."""
+    image = Image.new("RGB", (width, height), (200, 220, 240))
+    exif = Image.Exif()
+    exif[0x0112] = 6  # Orientation: rotate 90° clockwise to view
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", exif=exif)
+    return buffer.getvalue()

@@ -83,12 +83,17 @@ def test_signing_records_every_piece_of_evidence_and_a_signed_copy(world):
     assert signature.strokes == [{"points": [{"x": 1, "y": 2}]}]
     events = list(document.signature_request.events.values_list("kind", flat=True))
     assert events == ["requested", "opened", "consented", "signed"]
+    assert signature.language == "en"
     with signature.signed_copy.open("rb") as handle:
         copy = handle.read()
     original_pages = len(PdfReader(io.BytesIO(document.file.open("rb").read())).pages)
     assert len(PdfReader(io.BytesIO(copy)).pages) == original_pages + 1
     assert signature.signed_copy_sha256 == __import__("hashlib").sha256(copy).hexdigest()
-    assert "Electronic signature record" in PdfReader(io.BytesIO(copy)).pages[-1].extract_text()
+    record = " ".join(PdfReader(io.BytesIO(copy)).pages[-1].extract_text().split())
+    assert "Electronic signature record" in record
+    for shown in ("Signature requested", "Opened by the signer", "Consented to sign electronically", "; Signed "):
+        assert shown in record  # the whole timeline, the signing itself included
+    assert signature.document_sha256 in record.replace(" ", "") and "paula@example.com" in record
     document.signature_request.refresh_from_db()
     assert document.signature_request.status == SignatureStatus.SIGNED
 
@@ -192,7 +197,21 @@ def test_an_empty_or_forged_drawn_signature_is_refused(value, message):
         drawn_signature_png(value)
 
 
-@pytest.mark.parametrize("strokes", ["", "[]", "not json", '[{"points": []}]', '[{"points": [{"x": "a"}]}]'])
+@pytest.mark.parametrize(
+    "strokes",
+    [
+        "",
+        "[]",
+        "not json",
+        '[{"points": []}]',
+        '[{"points": [{"x": "a"}]}]',
+        '[{"points": [{"x": NaN, "y": 1}]}]',
+        '[{"points": [{"x": Infinity, "y": 1}]}]',
+        '[{"points": [{"x": 1e400, "y": 1}]}]',
+        '[{"points": [{"x": true, "y": false}]}]',
+        '[{"points": [{"x": 1, "y": 1000000000}]}]',
+    ],
+)
 def test_stroke_data_must_describe_a_drawing(strokes):
     with pytest.raises(SignatureRejected):
         drawn_strokes(strokes)
@@ -229,3 +248,74 @@ def test_two_submissions_racing_sign_exactly_once(world):
         thread.join()
     assert sorted(outcomes) == ["not_pending", "signed"]
     assert Signature.objects.count() == 1
+
+
+def test_a_signed_documents_title_description_and_visibility_are_final(world):
+    document = upload(world)
+    sign(world, document)
+    for field, value in (("title", "Something else"), ("description", "Changed"), ("visible_in_portal", False)):
+        fresh = type(document).objects.get(pk=document.pk)
+        setattr(fresh, field, value)
+        with pytest.raises(EvidenceIsFinal):
+            fresh.save()
+    request = SignatureRequest.objects.get(pk=document.signature_request.pk)
+    request.status = SignatureStatus.WITHDRAWN
+    with pytest.raises(EvidenceIsFinal):
+        request.save()
+    event = document.signature_request.events.first()
+    with pytest.raises(EvidenceIsFinal):
+        event.save()
+    with pytest.raises(EvidenceIsFinal):
+        event.delete()
+    unsigned = upload(world, title="Draft")
+    unsigned.title = "Renamed before signing"
+    unsigned.save()  # nothing is final until it is signed
+
+
+@pytest.mark.postgres
+def test_postgresql_refuses_changes_to_a_signed_document_its_request_and_the_timeline(world):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (set DATABASE_URL)")
+    document = upload(world)
+    sign(world, document)
+    unsigned = upload(world, title="Draft")
+    statements = [
+        ("UPDATE documents_document SET visible_in_portal = false WHERE id = %s", document.pk, "signed document"),
+        ("UPDATE documents_document SET title = 'Other' WHERE id = %s", document.pk, "signed document"),
+        ("UPDATE documents_signaturerequest SET status = 'withdrawn' WHERE document_id = %s", document.pk, "signed"),
+        ("DELETE FROM documents_signatureevent WHERE request_id = %s", document.signature_request.pk, "append-only"),
+        (
+            "UPDATE documents_signatureevent SET kind = 'opened' WHERE request_id = %s",
+            unsigned.signature_request.pk,
+            "append-only",
+        ),
+    ]
+    for sql, pk, message in statements:
+        with pytest.raises(DatabaseError, match=message), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql, [pk])
+    with connection.cursor() as cursor:  # an unsigned document can still be corrected
+        cursor.execute("UPDATE documents_document SET title = 'Renamed' WHERE id = %s", [unsigned.pk])
+    assert type(document).objects.get(pk=document.pk).visible_in_portal
+
+
+def test_a_request_can_be_signed_until_the_end_of_its_due_day_in_the_clinics_time_zone(world):
+    import datetime
+    import zoneinfo
+
+    from patientportal.documents.services import signature_expiry
+
+    world.clinic_a.time_zone = "America/New_York"
+    world.clinic_a.save()
+    zone = zoneinfo.ZoneInfo("America/New_York")
+    # 9 pm on Nov 25 in New York is already Nov 26 in UTC; due in 1 day means to the end of Nov 26 in New York.
+    now = datetime.datetime(2026, 11, 25, 21, 0, tzinfo=zone)
+    expires = signature_expiry(clinic=world.clinic_a, due_days=1, now=now)
+    assert expires.astimezone(zone).date() == datetime.date(2026, 11, 26)
+    assert (expires.astimezone(zone).hour, expires.astimezone(zone).minute) == (23, 59)
+    document = upload(world, sign_days=1)
+    request = document.signature_request
+    request.expires_at = expires
+    assert request.status_at(datetime.datetime(2026, 11, 26, 23, 59, 0, tzinfo=zone)) == SignatureStatus.PENDING
+    assert request.status_at(datetime.datetime(2026, 11, 27, 0, 0, 0, tzinfo=zone)) == SignatureStatus.EXPIRED
+    today = timezone.localtime(timezone.now(), zone).date()
+    assert timezone.localtime(document.signature_request.expires_at, zone).date() == today + datetime.timedelta(days=1)

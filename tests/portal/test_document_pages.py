@@ -168,3 +168,57 @@ def test_downloads_are_audited(world, documents):
         (world.patient_user_1, world.p1, str(documents["lab"].pk)),
         (world.staff_a, world.p1, str(documents["lab"].pk)),
     ]
+
+
+def test_signed_copies_of_another_patients_or_clinics_signed_documents_are_404(world, documents):
+    from tests.documents.test_signing import sign
+
+    sign(world, documents["other_patient"], signer=world.patient_user_2, typed_name="Peter Two")
+    world.clinic_b.add_ons = [AddOn.PORTAL]
+    world.clinic_b.save()
+    bella_form = document_upload(
+        patient=world.pb,
+        data=pdf_bytes("Consent"),
+        filename="c.pdf",
+        doc_type="consent_form",
+        title="Bella's consent",
+        signature_due_days=30,
+        actor=world.owner_b,
+    )
+    sign(world, bella_form, signer=world.patient_user_b, typed_name="Bella B")
+    client = client_for(world.patient_user_1)
+    for document in (documents["other_patient"], bella_form):
+        for suffix in ("", "file/", "signed-copy.pdf"):
+            assert client.get(f"/portal/documents/{document.pk}/{suffix}").status_code == 404, suffix
+    own = client_for(world.patient_user_2).get(f"/portal/documents/{documents['other_patient'].pk}/signed-copy.pdf")
+    assert own.status_code == 200
+
+
+def test_a_title_in_any_script_gives_a_working_download_name(world):
+    document = document_upload(
+        patient=world.p1,
+        data=pdf_bytes("Résultats"),
+        filename="r.pdf",
+        doc_type="lab_result",
+        title="Résultats sanguins — 血液検査",
+        visible_in_portal=True,
+        actor=world.staff_a,
+    )
+    response = client_for(world.patient_user_1).get(f"/portal/documents/{document.pk}/file/")
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment; filename*=utf-8''R%C3%A9sultats-sanguins")
+    assert response["X-Content-Type-Options"] == "nosniff"
+
+
+def test_the_due_date_shown_is_the_last_day_to_sign_in_the_clinics_time_zone(world):
+    import datetime
+    import zoneinfo
+
+    from django.utils import timezone
+
+    world.clinic_a.time_zone = "Pacific/Auckland"
+    world.clinic_a.save()
+    upload(world, title="Consent to treatment", sign_days=3)
+    due = timezone.localtime(timezone.now(), zoneinfo.ZoneInfo("Pacific/Auckland")).date() + datetime.timedelta(days=3)
+    page = client_for(world.patient_user_1).get("/portal/documents/").text
+    assert f"Please sign by {due:%b} {due.day}, {due.year}" in page

@@ -107,3 +107,68 @@ def test_another_clinic_gets_404_and_cannot_withdraw(world):
     assert outsider.get(f"/staff/beta/patients/{world.p1.pk}/documents/new/").status_code == 404
     document.signature_request.refresh_from_db()
     assert document.signature_request.status == SignatureStatus.PENDING
+
+
+def signed(world, patient=None, title="Consent form"):
+    from tests.documents.test_signing import sign
+
+    document = upload(world, patient=patient, title=title)
+    signer = {world.p1: world.patient_user_1, world.p2: world.patient_user_2}.get(patient or world.p1)
+    return document, sign(world, document, signer=signer)
+
+
+def test_the_evidence_page_shows_who_signed_what_when_and_from_where(world):
+    from patientportal.documents.models import Signature
+    from tests.portal.test_document_pages import sign_data
+
+    document = upload(world)
+    patient = client_for(world.patient_user_1)
+    patient.get(f"/portal/documents/{document.pk}/sign/", HTTP_USER_AGENT="Test browser 1.0")
+    patient.post(f"/portal/documents/{document.pk}/sign/", sign_data(document), HTTP_USER_AGENT="Test browser 1.0")
+    signature = Signature.objects.get()
+    page = client_for(world.staff_a).get(f"/staff/alpha/documents/{document.pk}/").text
+    for shown in (
+        "Paula One (paula@example.com)",
+        "127.0.0.1",
+        "Test browser 1.0",
+        signature.document_sha256,
+        signature.signed_copy_sha256,
+        signature.consent_sha256,
+        signature.consent_version,
+        signature.acknowledgement_version,
+        "Signature requested",
+        "Opened by the signer",
+        "Consented to sign electronically",
+    ):
+        assert shown in page, shown
+    image = client_for(world.staff_a).get(f"/staff/alpha/documents/{document.pk}/signature.png")
+    assert image["Content-Type"] == "image/png" and b"".join(image.streaming_content).startswith(b"\x89PNG")
+
+
+@pytest.mark.parametrize("suffix", ["signed-copy.pdf", "signature.png"])
+def test_a_signed_copy_and_signature_image_are_scoped_to_the_clinics_team(world, suffix):
+    document, _ = signed(world)
+    assert_staff_url_is_scoped(world, f"/staff/alpha/documents/{document.pk}/{suffix}")
+    assert client_for(world.owner_b).get(f"/staff/beta/documents/{document.pk}/{suffix}").status_code == 404
+
+
+def test_a_file_over_10_mb_is_refused_before_it_is_read(world):
+    from patientportal.documents.files import MAX_BYTES
+
+    data = {
+        **management(1),
+        **row(0, file=SimpleUploadedFile("big.pdf", b"%PDF-" + b"0" * MAX_BYTES), title="Big", doc_type="other"),
+    }
+    response = client_for(world.staff_a).post(f"/staff/alpha/patients/{world.p1.pk}/documents/new/", data)
+    assert response.status_code == 400 and "The file is larger than 10 MB." in response.text
+    assert not Document.objects.exists()
+
+
+def test_a_damaged_pdf_gets_a_message_not_an_error_page(world):
+    data = {
+        **management(1),
+        **row(0, file=SimpleUploadedFile("labs.pdf", b"%PDF-1.7\nbroken"), title="Labs", doc_type="lab_result"),
+    }
+    response = client_for(world.staff_a).post(f"/staff/alpha/patients/{world.p1.pk}/documents/new/", data)
+    assert response.status_code == 400 and "damaged or protected by a password" in response.text
+    assert not Document.objects.exists()
