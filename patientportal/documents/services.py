@@ -267,10 +267,20 @@ def document_sign(
     return signature
 
 
+def _language_name(code: str) -> str:
+    try:
+        return f"{translation.get_language_info(code)['name']} ({code})"
+    except KeyError:
+        return code or "the default language"
+
+
 def _evidence_lines(signature: Signature, request: SignatureRequest) -> list[tuple[str, str]]:
     zone = request.clinic.zone  # type: ignore[attr-defined]
     local = timezone.localtime(signature.signed_at, zone)
-    events = "; ".join(f"{event.get_kind_display()} {event.at:%Y-%m-%d %H:%M:%S} UTC" for event in request.events.all())
+    events = "\n".join(
+        f"{event.at:%Y-%m-%d %H:%M:%S} UTC  {event.get_kind_display()}" for event in request.events.all()
+    )
+    language = _language_name(signature.language)
     return [
         ("Document", f"{request.document.title} (SHA-256 {signature.document_sha256})"),
         ("Patient", request.patient.full_name),  # type: ignore[attr-defined]
@@ -282,13 +292,11 @@ def _evidence_lines(signature: Signature, request: SignatureRequest) -> list[tup
         ("IP address and browser", f"{signature.ip_address or 'unknown'} — {signature.user_agent or 'unknown'}"),
         (
             "Consent to do business electronically",
-            f"{signature.consent_version}, shown in {signature.language or 'the default language'} "
-            f"(SHA-256 {signature.consent_sha256})",
+            f"{signature.consent_version}, shown in {language} (SHA-256 {signature.consent_sha256})",
         ),
         (
             "Acknowledgement",
-            f"{signature.acknowledgement_version}, shown in {signature.language or 'the default language'} "
-            f"(SHA-256 {signature.acknowledgement_sha256})",
+            f"{signature.acknowledgement_version}, shown in {language} (SHA-256 {signature.acknowledgement_sha256})",
         ),
         ("Timeline", events),
     ]

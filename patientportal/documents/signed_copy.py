@@ -20,7 +20,7 @@ def _audit_page(*, lines: list[tuple[str, str]], signature_png: bytes, title: st
     pdf.set_font("Portal", size=16)
     pdf.multi_cell(0, 9, "Electronic signature record", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Portal", size=11)
-    pdf.multi_cell(0, 6, title, new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 6, title, align="L", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(3)
     pdf.image(io.BytesIO(signature_png), w=80)
     pdf.ln(3)
@@ -28,7 +28,7 @@ def _audit_page(*, lines: list[tuple[str, str]], signature_png: bytes, title: st
         pdf.set_font("Portal", size=8)
         pdf.multi_cell(0, 4, label, new_x="LMARGIN", new_y="NEXT")
         pdf.set_font("Portal", size=9)
-        pdf.multi_cell(0, 5, value, new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 5, value, align="L", new_x="LMARGIN", new_y="NEXT")
         pdf.ln(1)
     return bytes(pdf.output())
 

@@ -91,9 +91,10 @@ def test_signing_records_every_piece_of_evidence_and_a_signed_copy(world):
     assert signature.signed_copy_sha256 == __import__("hashlib").sha256(copy).hexdigest()
     record = " ".join(PdfReader(io.BytesIO(copy)).pages[-1].extract_text().split())
     assert "Electronic signature record" in record
-    for shown in ("Signature requested", "Opened by the signer", "Consented to sign electronically", "; Signed "):
+    for shown in ("Signature requested", "Opened by the signer", "Consented to sign electronically", "UTC Signed"):
         assert shown in record  # the whole timeline, the signing itself included
     assert signature.document_sha256 in record.replace(" ", "") and "paula@example.com" in record
+    assert "shown in English (en)" in record
     document.signature_request.refresh_from_db()
     assert document.signature_request.status == SignatureStatus.SIGNED
 
