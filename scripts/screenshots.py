@@ -69,6 +69,13 @@ def shoot(browser, name: str, width: int, email: str | None, path: str, *, full_
         sign_in(page, email)
     page.goto(f"{BASE}{path}")
     page.wait_for_load_state("networkidle")
+    if full_page:  # scroll through once so lazily loaded images (document pages) are in the picture
+        height = page.evaluate("document.body.scrollHeight")
+        for top in range(0, height, 600):
+            page.evaluate(f"window.scrollTo(0, {top})")
+            page.wait_for_timeout(50)
+        page.evaluate("window.scrollTo(0, 0)")
+        page.wait_for_load_state("networkidle")
     page.screenshot(path=str(OUT / f"{name}.png"), full_page=full_page)
     context.close()
     print(f"docs/screenshots/{name}.png")
