@@ -8,6 +8,7 @@ exactly once, by the move to Cancelled.
 """
 
 import datetime
+from functools import partial
 
 from django.conf import settings
 from django.db import transaction
@@ -199,7 +200,14 @@ def cancel_locked_order(order: Order, *, actor: object, reason: str) -> Order:
         cancellation_reason=reason[:500],
     )
     _release_stock(order, actor)
+    transaction.on_commit(partial(_close_checkouts, order.pk), robust=True)
     return order
+
+
+def _close_checkouts(order_id: int) -> None:
+    from patientportal.payments.services import order_checkouts_close
+
+    order_checkouts_close(order_id=order_id)
 
 
 def _email_patient(order: Order, kind: str) -> None:

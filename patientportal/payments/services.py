@@ -87,6 +87,35 @@ def payment_start(*, order: Order, actor: object, success_url: str, cancel_url: 
     return payment
 
 
+def order_checkouts_close(*, order_id: int) -> int:
+    """After an order is cancelled, close its checkouts that are still open, so
+    the patient cannot pay for it (a payment that gets through anyway is
+    refunded by `_succeeded`). Runs after the cancellation commits: a call to
+    the provider never holds the order's lock. Returns how many were closed."""
+    closed = 0
+    for payment in Payment.objects.filter(order_id=order_id, status=PaymentAttemptStatus.CREATED).exclude(reference=""):
+        try:
+            provider_named(payment.provider).expire_checkout(payment=payment)
+        except PROVIDER_ERRORS:
+            # Already completed or expired at the provider: its own event says which, and is applied as usual.
+            logger.warning("Closing checkout of payment %s failed", payment.pk, exc_info=True)
+            continue
+        with transaction.atomic():
+            order = Order.objects.select_for_update().get(pk=order_id)  # the order first, as everywhere
+            locked = Payment.objects.select_for_update().get(pk=payment.pk)
+            if _payment_move(locked, PaymentAttemptStatus.EXPIRED, note="Closed because the order was cancelled"):
+                closed += 1
+                audit.record(
+                    action="payments.payment.closed",
+                    actor=None,
+                    clinic=order.clinic,
+                    patient=order.patient,
+                    obj=locked,
+                    metadata={"provider": locked.provider},
+                )
+    return closed
+
+
 def _payment_move(payment: Payment, to: str, *, note: str = "") -> bool:
     """Move a locked payment if the table allows; False (and nothing changed) otherwise."""
     if to not in PAYMENT_ATTEMPT_TRANSITIONS[payment.status]:

@@ -30,7 +30,9 @@ class StripeStub(BaseHTTPRequestHandler):
     def do_POST(self):
         body = self.rfile.read(int(self.headers["Content-Length"])).decode()
         StripeStub.requests.append({"path": self.path, "headers": dict(self.headers), "form": parse_qs(body)})
-        if self.path == "/v1/checkout/sessions":
+        if self.path.endswith("/expire"):
+            payload = {"id": "cs_test_stub", "object": "checkout.session", "status": "expired"}
+        elif self.path == "/v1/checkout/sessions":
             payload = {
                 "id": "cs_test_stub",
                 "object": "checkout.session",
@@ -271,3 +273,41 @@ def test_a_retrieve_that_disagrees_on_the_amount_does_not_mark_paid(world, strip
     client.get(f"/portal/orders/{order.pk}/confirmation/")
     order.refresh_from_db()
     assert order.payment_status == PaymentStatus.UNPAID
+
+
+def test_cancelling_an_order_closes_its_open_stripe_checkout(
+    world, stripe_payment, stripe_stub, django_capture_on_commit_callbacks
+):
+    from patientportal.orders.services import order_cancel
+
+    order, payment = stripe_payment
+    with django_capture_on_commit_callbacks(execute=True):
+        order_cancel(order=order, reason="Out of stock", actor=world.staff_a)
+    assert stripe_stub[-1]["path"] == "/v1/checkout/sessions/cs_test_stub/expire"
+    payment.refresh_from_db()
+    assert payment.status == PaymentAttemptStatus.EXPIRED
+    # Stripe's own "expired" event that follows changes nothing more.
+    assert post_webhook(*signed(session_event("evt_x", payment, kind="checkout.session.expired"))).content.startswith(
+        b"ignored"
+    )
+
+
+def test_a_checkout_stripe_will_not_close_is_left_to_its_own_event(
+    world, stripe_payment, stripe_stub, settings, django_capture_on_commit_callbacks
+):
+    from patientportal.orders.services import order_cancel
+
+    order, payment = stripe_payment
+    stub_base, settings.STRIPE_API_BASE = settings.STRIPE_API_BASE, "http://127.0.0.1:9"  # unreachable
+    with django_capture_on_commit_callbacks(execute=True):
+        order_cancel(order=order, reason="Out of stock", actor=world.staff_a)
+    settings.STRIPE_API_BASE = stub_base
+    order.refresh_from_db()
+    payment.refresh_from_db()
+    assert order.status == OrderStatus.CANCELLED and payment.status == PaymentAttemptStatus.CREATED
+    # If the patient still pays, the money goes back.
+    post_webhook(*signed(session_event("evt_paid", payment)))
+    order.refresh_from_db()
+    payment.refresh_from_db()
+    assert order.status == OrderStatus.CANCELLED and payment.status == PaymentAttemptStatus.REFUNDED
+    assert stripe_stub[-1]["path"] == "/v1/refunds"

@@ -48,3 +48,8 @@ class PaymentProvider:
     def refund(self, *, payment: object, amount_cents: int, idempotency_key: str) -> str:
         """Refund and return the provider's refund reference."""
         raise NotImplementedError
+
+    def expire_checkout(self, *, payment: object) -> None:
+        """Close an open checkout so it can no longer be paid (the order was cancelled).
+        Providers without hosted checkouts have nothing to close."""
+        return None

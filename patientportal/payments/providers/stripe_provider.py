@@ -120,3 +120,6 @@ class StripeProvider(PaymentProvider):
             options={"idempotency_key": idempotency_key},
         )
         return refund.id
+
+    def expire_checkout(self, *, payment: object) -> None:
+        client().v1.checkout.sessions.expire(payment.reference)  # type: ignore[attr-defined]
