@@ -27,6 +27,8 @@ APPOINTMENT_TRANSITIONS: dict[str, frozenset[str]] = {
 FREEING_STATUSES = frozenset({S.CANCELLED, S.NO_SHOW})
 # Upcoming means: starts in the future and none of these.
 NOT_UPCOMING_STATUSES = frozenset({S.CANCELLED, S.NO_SHOW, S.COMPLETED})
+# Over, whatever the clock says: shown under Past even when the start time is still ahead.
+FINISHED_STATUSES = frozenset({S.NO_SHOW, S.COMPLETED})
 
 STATUS_BADGES = {
     S.SCHEDULED: "info",

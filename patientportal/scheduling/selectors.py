@@ -1,9 +1,9 @@
 import datetime
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from patientportal.scheduling.choices import NOT_UPCOMING_STATUSES, AppointmentStatus
+from patientportal.scheduling.choices import FINISHED_STATUSES, NOT_UPCOMING_STATUSES, AppointmentStatus
 from patientportal.scheduling.models import Appointment, AppointmentType, Location, Provider
 
 
@@ -19,9 +19,14 @@ def upcoming_for_patient(*, patient: object, now: datetime.datetime) -> QuerySet
 
 
 def past_for_patient(*, patient: object, now: datetime.datetime) -> QuerySet[Appointment]:
-    """Everything that has started, whatever its status; newest first."""
+    """Everything that has started, whatever its status, and what is already
+    over though its start time is still ahead (checked in early and completed,
+    or a no-show); newest first."""
     return (
-        Appointment.objects.for_patient(patient).with_related().filter(starts_at__lte=now).order_by("-starts_at", "-id")
+        Appointment.objects.for_patient(patient)
+        .with_related()
+        .filter(Q(starts_at__lte=now) | Q(status__in=FINISHED_STATUSES))
+        .order_by("-starts_at", "-id")
     )
 
 

@@ -44,6 +44,12 @@ def test_cancelled_no_show_and_completed_are_not_upcoming(world):
     # The cancelled one is shown apart, so the patient knows not to come.
     assert [appointment.status for appointment in response.context["cancelled"]] == [AppointmentStatus.CANCELLED]
     assert "These appointments were cancelled" in response.text
+    # Completed or missed ahead of its start time, it is over: listed under Past, so it is never lost.
+    past = page_of(client_for(world.patient_user_1), "past")
+    assert sorted(appointment.status for appointment in past.context["page"].object_list) == [
+        AppointmentStatus.COMPLETED,
+        AppointmentStatus.NO_SHOW,
+    ]
 
 
 def test_upcoming_is_soonest_first_and_past_is_newest_first(world):
