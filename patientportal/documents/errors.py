@@ -9,9 +9,9 @@ class DocumentError(Exception):
         "too_many_pages": _(
             "A PDF to be signed can have at most 50 pages, so the patient can read all of it on the signing page."
         ),
-        "pdf_protected": _(
-            "This PDF is protected against copying or changes, so no signed copy can be made from it. "
-            "Save it without protection and upload it again."
+        "cannot_copy": _(
+            "A signed copy cannot be made from this file (it may be damaged). Save it again as a PDF or image "
+            "and upload it, or send it as a reference document."
         ),
         "animated_image": _("An animated image cannot be signed. Upload a still image or a PDF."),
         "expiry_out_of_range": _("A signature request must be due in 1 to 365 days."),

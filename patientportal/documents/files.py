@@ -3,7 +3,6 @@ browser's claimed type. The original bytes are kept as they are."""
 
 import hashlib
 import io
-import warnings
 import zipfile
 
 import pypdfium2 as pdfium
@@ -68,7 +67,7 @@ def _zip_kind(data: bytes) -> str | None:
                     return DOCX
                 if any(name.startswith("xl/") for name in names):
                     return XLSX
-    except (zipfile.BadZipFile, KeyError, NotImplementedError, RuntimeError):
+    except Exception:  # noqa: BLE001 - a damaged or hostile archive can fail in many ways (zlib, bz2, lzma…)
         return None
     return None
 
@@ -79,23 +78,26 @@ class _TooManyPixels(Exception):
 
 def _image_kind(data: bytes) -> str | None:
     """The image type, None when these bytes are not an image; _TooManyPixels for a pixel bomb."""
+    # MAX_IMAGE_PIXELS is below Pillow's own decompression-bomb limits, so it is what refuses.
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as image:
-                if image.width * image.height > MAX_IMAGE_PIXELS:
-                    raise _TooManyPixels
-                image.verify()
-                return IMAGE_TYPES.get(image.format or "")
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        with Image.open(io.BytesIO(data)) as image:
+            if image.width * image.height > MAX_IMAGE_PIXELS:
+                raise _TooManyPixels
+            image.verify()
+            return IMAGE_TYPES.get(image.format or "")
+    except Image.DecompressionBombError:
         raise _TooManyPixels from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         return None
 
 
 def image_is_animated(data: bytes) -> bool:
-    with Image.open(io.BytesIO(data)) as image:
-        return bool(getattr(image, "is_animated", False))
+    """More than one frame; a file whose frames cannot even be counted counts as animated (refused)."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            return bool(getattr(image, "is_animated", False))
+    except Exception:  # noqa: BLE001 - a damaged or hostile image can make Pillow raise anything
+        return True
 
 
 def pdf_page_count(data: bytes) -> int:

@@ -1,21 +1,29 @@
 """File responses for documents: only ever after the caller checked access;
 correct type, nosniff, a safe file name, no caching, sandboxed when inline."""
 
+from urllib.parse import quote
+
 from django.http import FileResponse, HttpResponse
 
 from patientportal.documents.files import safe_download_name
 
 
 def file_response(handle: object, *, content_type: str, title: str, inline: bool) -> FileResponse:
-    # FileResponse writes Content-Disposition with an RFC 6266 filename* when the title is not ASCII.
-    response = FileResponse(
-        handle,
-        content_type=content_type,
-        as_attachment=not inline,
-        filename=safe_download_name(title, content_type),
+    response = FileResponse(handle, content_type=content_type)
+    response["Content-Disposition"] = content_disposition(
+        "inline" if inline else "attachment", safe_download_name(title, content_type)
     )
     _harden(response)
     return response
+
+
+def content_disposition(disposition: str, filename: str) -> str:
+    """RFC 6266: a plain ASCII `filename` every client reads, and `filename*`
+    with the real name in UTF-8 when it has other letters."""
+    ascii_name = filename.encode("ascii", "replace").decode().replace("?", "_")
+    if ascii_name == filename:
+        return f'{disposition}; filename="{filename}"'
+    return f"{disposition}; filename=\"{ascii_name}\"; filename*=utf-8''{quote(filename)}"
 
 
 def png_response(data: bytes) -> HttpResponse:

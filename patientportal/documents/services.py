@@ -30,7 +30,7 @@ from patientportal.documents.files import (
 )
 from patientportal.documents.models import Document, Signature, SignatureEvent, SignatureRequest
 from patientportal.documents.preview import MAX_PAGES
-from patientportal.documents.signed_copy import build_signed_copy, pdf_can_be_copied
+from patientportal.documents.signed_copy import build_signed_copy, signed_copy_possible
 
 MIN_DUE_DAYS, MAX_DUE_DAYS, DEFAULT_DUE_DAYS = 1, 365, 30
 
@@ -112,25 +112,28 @@ def document_upload(
 
 def _check_signable(data: bytes, content_type: str) -> None:
     """Only what the signer can see whole and exactly can be signed: a PDF the
-    signing page shows every page of and the signed copy can be built from, or
-    a still image."""
+    signing page shows every page of, or a still image; and the signed copy
+    must be possible to make (tried now, not discovered when the patient signs)."""
     if content_type not in SIGNABLE_TYPES:
         raise DocumentError("not_signable")
-    if content_type == PDF:
-        if pdf_page_count(data) > MAX_PAGES:
-            raise DocumentError("too_many_pages")
-        if not pdf_can_be_copied(data):
-            raise DocumentError("pdf_protected")
-    elif image_is_animated(data):
+    if content_type == PDF and pdf_page_count(data) > MAX_PAGES:
+        raise DocumentError("too_many_pages")
+    if content_type != PDF and image_is_animated(data):
         raise DocumentError("animated_image")
+    if not signed_copy_possible(data, content_type):
+        raise DocumentError("cannot_copy")
 
 
 def signature_expiry(*, clinic: object, due_days: int, now: datetime.datetime) -> datetime.datetime:
     """A request due in N days can be signed until the end of the N-th day after
-    today, in the clinic's time zone (what "due by <date>" means to people)."""
+    today, in the clinic's time zone (what "due by <date>" means to people):
+    the last microsecond before the next local midnight. Counted from that
+    midnight in UTC, so a day with a clock change ends at its real end."""
     zone = clinic.zone  # type: ignore[attr-defined]
     due_day = timezone.localtime(now, zone).date() + datetime.timedelta(days=due_days)
-    return datetime.datetime.combine(due_day, datetime.time.max, tzinfo=zone)
+    # A midnight skipped by a clock change resolves (fold=0) to the instant the day really ends.
+    next_midnight = datetime.datetime.combine(due_day + datetime.timedelta(days=1), datetime.time.min, tzinfo=zone)
+    return next_midnight.astimezone(datetime.UTC) - datetime.timedelta(microseconds=1)
 
 
 @transaction.atomic

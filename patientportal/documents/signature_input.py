@@ -61,6 +61,13 @@ def _refuse_constant(name: str) -> None:
     raise ValueError(name)  # NaN and Infinity are not JSON numbers
 
 
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e400 overflows to infinity, which no database stores as JSON
+        raise ValueError(text)
+    return value
+
+
 def _is_coordinate(value: object) -> bool:
     return (
         isinstance(value, int | float)
@@ -73,7 +80,7 @@ def _is_coordinate(value: object) -> bool:
 def drawn_strokes(raw: str) -> list:
     """signature_pad's stroke data: a list of strokes, each with a list of points."""
     try:
-        strokes = json.loads(raw or "[]", parse_constant=_refuse_constant)
+        strokes = json.loads(raw or "[]", parse_constant=_refuse_constant, parse_float=_finite_float)
     except (json.JSONDecodeError, ValueError, RecursionError):
         raise SignatureRejected(_("The drawn signature could not be read. Please clear it and draw again.")) from None
     valid = (

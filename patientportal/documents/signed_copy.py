@@ -1,15 +1,20 @@
-"""The signed copy: the original document (a PDF as it is, or an image on a
-page), followed by one signature and audit page."""
+"""The signed copy: the original document (a PDF's pages, or an image on a
+page), followed by one signature and audit page.
+
+The pages are copied with PDFium, the same library that draws them on the
+signing page, so the copy holds exactly the pages the signer was shown (two
+PDF readers can disagree about a damaged or crafted file)."""
 
 import io
 
+import pypdfium2 as pdfium
 from django.conf import settings
 from fpdf import FPDF
 from PIL import Image, ImageOps
-from pypdf import PdfReader, PdfWriter
-from pypdf.errors import PyPdfError
 
 from patientportal.documents.files import PDF
+
+EXIF_ORIENTATION = 0x0112
 
 
 def _audit_page(*, lines: list[tuple[str, str]], signature_png: bytes, title: str) -> bytes:
@@ -33,36 +38,54 @@ def _audit_page(*, lines: list[tuple[str, str]], signature_png: bytes, title: st
     return bytes(pdf.output())
 
 
-def _image_as_pdf(image_bytes: bytes) -> bytes:
-    # Turned upright as browsers show it (EXIF orientation), so the copy shows what the signer saw.
+def _upright(image_bytes: bytes) -> bytes | Image.Image:
+    """The image as browsers show it. Most images need no turning and are
+    embedded as they are (a JPEG stays a JPEG); one with an EXIF orientation
+    is turned, fully decoded, which also refuses a truncated file."""
     with Image.open(io.BytesIO(image_bytes)) as original:
-        upright = ImageOps.exif_transpose(original)
-        picture = upright.convert("RGBA" if upright.mode in ("RGBA", "LA", "P") else "RGB")
+        if original.getexif().get(EXIF_ORIENTATION, 1) == 1:
+            return image_bytes
+        turned = ImageOps.exif_transpose(original)
+        return turned.convert("RGBA" if "A" in turned.getbands() or turned.mode == "P" else "RGB")
+
+
+def _image_as_pdf(image_bytes: bytes) -> bytes:
     pdf = FPDF(format="Letter")
     pdf.add_page()
-    pdf.image(picture, x=10, y=10, w=pdf.epw, keep_aspect_ratio=True, h=pdf.eph)
+    picture = _upright(image_bytes)
+    source = io.BytesIO(picture) if isinstance(picture, bytes) else picture
+    pdf.image(source, x=10, y=10, w=pdf.epw, keep_aspect_ratio=True, h=pdf.eph)
     return bytes(pdf.output())
 
 
-def pdf_can_be_copied(data: bytes) -> bool:
-    """Can the signed copy be made from this PDF? Not when it is encrypted or pypdf cannot read its pages."""
+def _concatenate(*parts: bytes) -> bytes:
+    combined = pdfium.PdfDocument.new()
+    opened = [pdfium.PdfDocument(part) for part in parts]
     try:
-        reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted:
-            return False
-        PdfWriter().append(reader)
-    except (PyPdfError, ValueError, KeyError, TypeError, OSError):
-        return False
-    return True
+        for document in opened:
+            combined.import_pages(document)
+        buffer = io.BytesIO()
+        combined.save(buffer)
+        return buffer.getvalue()
+    finally:
+        for document in opened:
+            document.close()
+        combined.close()
 
 
 def build_signed_copy(
     *, original: bytes, content_type: str, title: str, lines: list[tuple[str, str]], signature_png: bytes
 ) -> bytes:
-    writer = PdfWriter()
     source = original if content_type == PDF else _image_as_pdf(original)
-    writer.append(PdfReader(io.BytesIO(source)))
-    writer.append(PdfReader(io.BytesIO(_audit_page(lines=lines, signature_png=signature_png, title=title))))
-    buffer = io.BytesIO()
-    writer.write(buffer)
-    return buffer.getvalue()
+    return _concatenate(source, _audit_page(lines=lines, signature_png=signature_png, title=title))
+
+
+def signed_copy_possible(data: bytes, content_type: str) -> bool:
+    """Can the signed copy be made from these bytes? Tried at upload, so a
+    signature is never asked for on a file whose copy would then fail."""
+    try:
+        source = data if content_type == PDF else _image_as_pdf(data)
+        _concatenate(source)
+    except Exception:  # noqa: BLE001 - a hostile file can make a parser raise anything; it is refused
+        return False
+    return True

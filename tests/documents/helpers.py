@@ -68,3 +68,31 @@ def sideways_jpeg(width=400, height=200) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, format="JPEG", exif=exif)
     return buffer.getvalue()
+
+
+def handmade_pdf(kids_and_count: bytes, pages: dict[int, bytes]) -> bytes:
+    """A PDF written by hand (for files no library would write): object 2 is the
+    page tree, given as `kids_and_count`; `pages` maps object numbers to bodies."""
+    objects = {1: b"<< /Type /Catalog /Pages 2 0 R >>", 2: b"<< /Type /Pages " + kids_and_count + b" >>", **pages}
+    out = bytearray(b"%PDF-1.7\n")
+    offsets = {}
+    for number in sorted(objects):
+        offsets[number] = len(out)
+        out += b"%d 0 obj\n" % number + objects[number] + b"\nendobj\n"
+    xref = len(out)
+    size = max(objects) + 1
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % size
+    for number in range(1, size):
+        out += (b"%010d 00000 n \n" % offsets[number]) if number in offsets else b"0000000000 65535 f \n"
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (size, xref)
+    return bytes(out)
+
+
+def text_page(number: int, text: bytes) -> dict[int, bytes]:
+    """A page object (number) and its content stream (number + 1) that writes `text`."""
+    content = b"BT /F1 24 Tf 72 720 Td (" + text + b") Tj ET"
+    return {
+        number: b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents %d 0 R "
+        b"/Resources << /Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> >> >> >>" % (number + 1),
+        number + 1: b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
+    }

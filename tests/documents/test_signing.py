@@ -1,4 +1,6 @@
+import datetime
 import io
+import zoneinfo
 
 import pytest
 from django.db import DatabaseError, connection, transaction
@@ -13,6 +15,7 @@ from patientportal.documents.models import EvidenceIsFinal, Signature, Signature
 from patientportal.documents.services import (
     document_integrity_ok,
     document_sign,
+    signature_expiry,
     signature_opened,
     signature_withdraw,
 )
@@ -211,6 +214,8 @@ def test_an_empty_or_forged_drawn_signature_is_refused(value, message):
         '[{"points": [{"x": 1e400, "y": 1}]}]',
         '[{"points": [{"x": true, "y": false}]}]',
         '[{"points": [{"x": 1, "y": 1000000000}]}]',
+        '[{"points": [{"x": 1, "y": 2, "time": 1e400}]}]',
+        '[{"dotSize": 1e999, "points": [{"x": 1, "y": 2}]}]',
     ],
 )
 def test_stroke_data_must_describe_a_drawing(strokes):
@@ -299,24 +304,36 @@ def test_postgresql_refuses_changes_to_a_signed_document_its_request_and_the_tim
     assert type(document).objects.get(pk=document.pk).visible_in_portal
 
 
-def test_a_request_can_be_signed_until_the_end_of_its_due_day_in_the_clinics_time_zone(world):
-    import datetime
-    import zoneinfo
+@pytest.mark.parametrize(
+    ("zone_name", "now", "due_days", "due_day", "hours_in_due_day"),
+    [
+        # 9 pm in New York is already the next day in UTC.
+        ("America/New_York", datetime.datetime(2026, 11, 25, 21, 0), 1, datetime.date(2026, 11, 26), 24),
+        # Clocks go back at midnight: the due day has 25 hours, all of them for signing.
+        ("America/Santiago", datetime.datetime(2026, 4, 3, 12, 0), 1, datetime.date(2026, 4, 4), 25),
+        # Clocks jump from 23:00 to midnight: the due day ends an hour early, and still on its own date.
+        ("America/Nuuk", datetime.datetime(2026, 3, 27, 12, 0), 1, datetime.date(2026, 3, 28), 23),
+    ],
+)
+def test_a_request_can_be_signed_until_the_end_of_its_due_day_in_the_clinics_time_zone(
+    world, zone_name, now, due_days, due_day, hours_in_due_day
+):
+    zone = zoneinfo.ZoneInfo(zone_name)
+    world.clinic_a.time_zone = zone_name
+    expires = signature_expiry(clinic=world.clinic_a, due_days=due_days, now=now.replace(tzinfo=zone))
+    assert expires.astimezone(zone).date() == due_day
+    day_start = datetime.datetime.combine(due_day, datetime.time.min, tzinfo=zone).astimezone(datetime.UTC)
+    assert expires + datetime.timedelta(microseconds=1) - day_start == datetime.timedelta(hours=hours_in_due_day)
+    request = SignatureRequest(status=SignatureStatus.PENDING, expires_at=expires)
+    assert request.status_at(expires - datetime.timedelta(seconds=1)) == SignatureStatus.PENDING
+    assert request.status_at(expires + datetime.timedelta(microseconds=1)) == SignatureStatus.EXPIRED
 
-    from patientportal.documents.services import signature_expiry
 
-    world.clinic_a.time_zone = "America/New_York"
+def test_an_upload_asks_for_the_signature_by_the_end_of_the_due_day(world):
+    world.clinic_a.time_zone = "America/Los_Angeles"
     world.clinic_a.save()
-    zone = zoneinfo.ZoneInfo("America/New_York")
-    # 9 pm on Nov 25 in New York is already Nov 26 in UTC; due in 1 day means to the end of Nov 26 in New York.
-    now = datetime.datetime(2026, 11, 25, 21, 0, tzinfo=zone)
-    expires = signature_expiry(clinic=world.clinic_a, due_days=1, now=now)
-    assert expires.astimezone(zone).date() == datetime.date(2026, 11, 26)
-    assert (expires.astimezone(zone).hour, expires.astimezone(zone).minute) == (23, 59)
-    document = upload(world, sign_days=1)
-    request = document.signature_request
-    request.expires_at = expires
-    assert request.status_at(datetime.datetime(2026, 11, 26, 23, 59, 0, tzinfo=zone)) == SignatureStatus.PENDING
-    assert request.status_at(datetime.datetime(2026, 11, 27, 0, 0, 0, tzinfo=zone)) == SignatureStatus.EXPIRED
-    today = timezone.localtime(timezone.now(), zone).date()
-    assert timezone.localtime(document.signature_request.expires_at, zone).date() == today + datetime.timedelta(days=1)
+    zone = zoneinfo.ZoneInfo("America/Los_Angeles")
+    document = upload(world, sign_days=3)
+    local = timezone.localtime(document.signature_request.expires_at, zone)
+    assert local.date() == timezone.localtime(timezone.now(), zone).date() + datetime.timedelta(days=3)
+    assert (local.hour, local.minute, local.second) == (23, 59, 59)

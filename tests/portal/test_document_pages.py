@@ -206,7 +206,10 @@ def test_a_title_in_any_script_gives_a_working_download_name(world):
     )
     response = client_for(world.patient_user_1).get(f"/portal/documents/{document.pk}/file/")
     assert response.status_code == 200
-    assert response["Content-Disposition"].startswith("attachment; filename*=utf-8''R%C3%A9sultats-sanguins")
+    assert response["Content-Disposition"] == (
+        'attachment; filename="R_sultats-sanguins-_-____.pdf"; '
+        "filename*=utf-8''R%C3%A9sultats-sanguins-_-%E8%A1%80%E6%B6%B2%E6%A4%9C%E6%9F%BB.pdf"
+    )
     assert response["X-Content-Type-Options"] == "nosniff"
 
 
@@ -216,9 +219,13 @@ def test_the_due_date_shown_is_the_last_day_to_sign_in_the_clinics_time_zone(wor
 
     from django.utils import timezone
 
-    world.clinic_a.time_zone = "Pacific/Auckland"
+    # West of UTC the last moment of a local day is already the next day in UTC, so a page
+    # showing the date in UTC would say one day too late.
+    world.clinic_a.time_zone = "America/Los_Angeles"
     world.clinic_a.save()
     upload(world, title="Consent to treatment", sign_days=3)
-    due = timezone.localtime(timezone.now(), zoneinfo.ZoneInfo("Pacific/Auckland")).date() + datetime.timedelta(days=3)
+    due = timezone.localtime(timezone.now(), zoneinfo.ZoneInfo("America/Los_Angeles")).date() + datetime.timedelta(
+        days=3
+    )
     page = client_for(world.patient_user_1).get("/portal/documents/").text
     assert f"Please sign by {due:%b} {due.day}, {due.year}" in page
