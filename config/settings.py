@@ -295,6 +295,8 @@ LOGGING = {
         # Django's request logger would print the URL and exception with locals
         # on errors; we keep the message and the request id only.
         "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+        # fpdf2 subsets the font through fontTools, which logs dozens of INFO lines per signed copy.
+        "fontTools": {"level": "WARNING"},
     },
 }
 CSRF_FAILURE_VIEW = "patientportal.core.views.csrf_failure"
