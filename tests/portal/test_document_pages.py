@@ -229,3 +229,29 @@ def test_the_due_date_shown_is_the_last_day_to_sign_in_the_clinics_time_zone(wor
     )
     page = client_for(world.patient_user_1).get("/portal/documents/").text
     assert f"Please sign by {due:%b} {due.day}, {due.year}" in page
+
+
+@pytest.mark.parametrize("count", [1, 6])
+def test_the_documents_page_needs_a_fixed_number_of_queries(world, count, django_assert_num_queries):
+    from tests.documents.test_signing import sign
+
+    for index in range(count):
+        upload(world, title=f"To sign {index}")
+        sign(world, upload(world, title=f"Signed {index}"))
+        document_upload(
+            patient=world.p1,
+            data=f"Result {index}".encode(),
+            filename="r.txt",
+            doc_type="lab_result",
+            title=f"Result {index}",
+            visible_in_portal=True,
+            actor=world.staff_a,
+        )
+    client = client_for(world.patient_user_1)
+    client.get("/portal/documents/")
+    # Session, user, portal access (with patient and clinic), the documents with their requests and
+    # signatures in one query, the audit record, the cart count, and the session save (4 statements).
+    with django_assert_num_queries(9):
+        page = client.get("/portal/documents/")
+    assert page.text.count("Review and sign") == count and page.text.count("Download signed copy") == count
+    assert "Result 0" in page.text
