@@ -248,7 +248,7 @@ def document_sign(
         raise DocumentError("not_pending")
     # The "signed" event comes before the copy is made, so the copy's timeline is complete.
     _event(locked, SignatureEventKind.SIGNED, signer)
-    signature.image.save("signature.png", ContentFile(signature_png), save=False)
+    # The copy is made before any file is stored, so a failure leaves no stray file behind.
     copy = build_signed_copy(
         original=original,
         content_type=locked.document.content_type,
@@ -256,6 +256,7 @@ def document_sign(
         lines=_evidence_lines(signature, locked),
         signature_png=signature_png,
     )
+    signature.image.save("signature.png", ContentFile(signature_png), save=False)
     signature.signed_copy.save("signed-copy.pdf", ContentFile(copy), save=False)
     signature.signed_copy_sha256 = sha256_hex(copy)
     signature.save()
