@@ -110,3 +110,34 @@ def test_a_drawing_cleared_after_a_refused_submit_is_not_sent_again(world, new_p
     page.get_by_role("button", name="Sign the document").click()
     expect(page.get_by_text("“Consent to treatment” is signed.")).to_be_visible()
     assert Signature.objects.count() == 1
+
+
+def tab_to(page, locator, limit=80) -> None:
+    """Press Tab until `locator` has the focus, as a keyboard user moves through the page."""
+    handle = locator.element_handle()
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("element => document.activeElement === element", handle):
+            return
+    raise AssertionError(f"{locator} cannot be reached with Tab")
+
+
+def test_signing_works_by_keyboard_alone_with_the_typed_name(world, new_page):
+    from patientportal.documents.models import Signature
+
+    document = upload(world, title="Consent to treatment")
+    page = new_page(1280)
+    sign_in(page, "paula@example.com")
+    page.goto(f"/portal/documents/{document.pk}/sign/")
+    tab_to(page, page.get_by_label("I agree to do business electronically"))
+    page.keyboard.press("Space")
+    tab_to(page, page.get_by_role("radio", name="Drawn"))
+    page.keyboard.press("ArrowDown")  # arrows move within the radio group, to "Typed name"
+    expect(page.get_by_role("radio", name="Typed name")).to_be_checked()
+    expect(page.locator("#signature-canvas")).to_be_hidden()
+    tab_to(page, page.get_by_label("I understand that my electronic signature is legally binding", exact=False))
+    page.keyboard.press("Space")
+    tab_to(page, page.get_by_role("button", name="Sign the document"))
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("“Consent to treatment” is signed.")).to_be_visible()
+    assert Signature.objects.get().method == "typed"
