@@ -167,7 +167,9 @@ def signature_opened(*, request: SignatureRequest, actor: object) -> None:
 
 
 def document_accessed(*, document: Document, actor: object, what: str) -> None:
-    """Every download or display of a document's file is an audit event (who saw which document)."""
+    """Every page showing a document, and every download, is an audit event naming
+    the document (who saw which document). The page images a page loads are
+    covered by the page's event rather than one event each."""
     audit.record(
         action=f"documents.document.{what}", actor=actor, clinic=document.clinic, patient=document.patient, obj=document
     )

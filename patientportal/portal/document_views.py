@@ -90,7 +90,7 @@ def document_list(request: HttpRequest) -> HttpResponse:
 def document_detail(request: HttpRequest, document_id: int) -> HttpResponse:
     portal = request.portal  # type: ignore[attr-defined]
     document = selectors.portal_document_get(patient=portal.patient, document_id=document_id)
-    patient_record_viewed(patient=portal.patient, actor=request.user, what="portal.document")
+    document_accessed(document=document, actor=request.user, what="viewed")
     signature_request = selectors.signature_request_of(document)
     signature = getattr(signature_request, "signature", None) if signature_request else None
     return render(

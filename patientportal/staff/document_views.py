@@ -20,7 +20,6 @@ from patientportal.documents.services import (
     signature_withdraw,
 )
 from patientportal.patients import selectors as patient_selectors
-from patientportal.patients.services import patient_record_viewed
 from patientportal.portal.document_views import document_pages, rendered_page, signed_copy_response
 from patientportal.staff.access import staff_view
 from patientportal.staff.document_forms import DocumentUploadFormSet
@@ -86,7 +85,7 @@ def document_upload_page(request: HttpRequest, patient_id: int) -> HttpResponse:
 @staff_view()
 def document_detail(request: HttpRequest, document_id: int) -> HttpResponse:
     document = selectors.staff_document_get(clinic=request.clinic, document_id=document_id)  # type: ignore[attr-defined]
-    patient_record_viewed(patient=document.patient, actor=request.user, what="document")
+    document_accessed(document=document, actor=request.user, what="viewed")
     signature_request = selectors.signature_request_of(document)
     signature = getattr(signature_request, "signature", None) if signature_request else None
     return render(

@@ -255,3 +255,16 @@ def test_the_documents_page_needs_a_fixed_number_of_queries(world, count, django
         page = client.get("/portal/documents/")
     assert page.text.count("Review and sign") == count and page.text.count("Download signed copy") == count
     assert "Result 0" in page.text
+
+
+def test_opening_a_document_records_who_saw_which_document(world, documents):
+    from patientportal.audit.models import AuditEvent
+
+    lab = documents["lab"]
+    client_for(world.patient_user_1).get(f"/portal/documents/{lab.pk}/")
+    client_for(world.staff_a).get(f"/staff/alpha/documents/{lab.pk}/")
+    events = AuditEvent.objects.filter(action="documents.document.viewed").order_by("id")
+    assert [(event.actor, event.patient, event.object_id) for event in events] == [
+        (world.patient_user_1, world.p1, str(lab.pk)),
+        (world.staff_a, world.p1, str(lab.pk)),
+    ]
