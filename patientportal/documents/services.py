@@ -4,13 +4,16 @@ signing with evidence, the signed copy, and the integrity check."""
 import datetime
 import hashlib
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from patientportal.audit import services as audit
 from patientportal.clinics.features import Feature, clinic_has_feature
 from patientportal.core import request_context
+from patientportal.core.emails import queue_templated_email
 from patientportal.documents.choices import SignatureEventKind, SignatureMethod, SignatureStatus
 from patientportal.documents.consent import (
     ACKNOWLEDGEMENT_TEXT,
@@ -31,6 +34,7 @@ from patientportal.documents.files import (
 from patientportal.documents.models import Document, Signature, SignatureEvent, SignatureRequest
 from patientportal.documents.preview import MAX_PAGES
 from patientportal.documents.signed_copy import build_signed_copy, signed_copy_possible
+from patientportal.patients.selectors import portal_users_for_patient
 
 MIN_DUE_DAYS, MAX_DUE_DAYS, DEFAULT_DUE_DAYS = 1, 365, 30
 
@@ -99,6 +103,7 @@ def document_upload(
             expires_at=signature_expiry(clinic=document.clinic, due_days=signature_due_days, now=timezone.now()),
         )
         _event(request, SignatureEventKind.REQUESTED, actor)
+        _tell_signers(request)
         audit.record(
             action="documents.signature.requested",
             actor=actor,
@@ -108,6 +113,24 @@ def document_upload(
             metadata={"due_days": signature_due_days},
         )
     return document
+
+
+def _tell_signers(request: SignatureRequest) -> None:
+    """Email each account that can sign for the patient: a link to the portal,
+    the clinic and the due date; never the document's title or contents
+    (email is not a safe place for health details)."""
+    zone = request.clinic.zone  # type: ignore[attr-defined]
+    for user in portal_users_for_patient(patient=request.patient):
+        queue_templated_email(
+            template_prefix="documents/email/signature_request",
+            to=user.email,  # type: ignore[attr-defined]
+            context={
+                "clinic": request.clinic,
+                "patient": request.patient,
+                "due": timezone.localtime(request.expires_at, zone).date(),  # a date: no time zone to shift it
+                "url": settings.SITE_URL + reverse("portal:document_list"),
+            },
+        )
 
 
 def _check_signable(data: bytes, content_type: str) -> None:

@@ -47,6 +47,14 @@ def portal_accesses_for_user(*, user: object) -> list[PortalAccess]:
     )
 
 
+def portal_users_for_patient(*, patient: Patient) -> list[object]:
+    """The accounts that can use this record in the portal now (the patient, or a family member)."""
+    if patient.portal_status != PortalStatus.ENABLED:
+        return []
+    accesses = PortalAccess.objects.for_patient(patient).active().select_related("user").order_by("created_at", "id")
+    return [access.user for access in accesses]
+
+
 def portal_accesses_for_patient(*, patient: Patient) -> list[PortalAccess]:
     return list(PortalAccess.objects.for_patient(patient).select_related("user").order_by("created_at", "id"))
 

@@ -20,6 +20,7 @@ from patientportal.documents.services import (
     signature_withdraw,
 )
 from patientportal.patients import selectors as patient_selectors
+from patientportal.patients.selectors import portal_users_for_patient
 from patientportal.portal.document_views import document_pages, rendered_page, signed_copy_response
 from patientportal.staff.access import staff_view
 from patientportal.staff.document_forms import DocumentUploadFormSet
@@ -53,6 +54,19 @@ def _upload_one(request: HttpRequest, form: object, patient: object) -> bool:
     return True
 
 
+def _warn_if_nobody_can_sign(request: HttpRequest, patient: object, forms: list) -> None:
+    asked = any(form.cleaned_data.get("signature_required") and not form.errors for form in forms)
+    if asked and not portal_users_for_patient(patient=patient):  # type: ignore[arg-type]
+        messages.warning(
+            request,
+            _(
+                "%(name)s has no active portal account, so nobody can sign yet. "
+                "Send a portal invitation from the patient page."
+            )
+            % {"name": patient.full_name},  # type: ignore[attr-defined]
+        )
+
+
 @staff_view()
 def document_upload_page(request: HttpRequest, patient_id: int) -> HttpResponse:
     clinic = request.clinic  # type: ignore[attr-defined]
@@ -68,6 +82,7 @@ def document_upload_page(request: HttpRequest, patient_id: int) -> HttpResponse:
         else:
             # Each file is stored on its own: a refused one keeps its row and message, the others are saved.
             saved = sum(_upload_one(request, form, patient) for form in filled)
+            _warn_if_nobody_can_sign(request, patient, filled)
             if saved == len(filled):
                 messages.success(request, _("%(count)s document(s) uploaded.") % {"count": saved})
                 return redirect(reverse("staff:patient_detail", args=[clinic.slug, patient.pk]) + "#documents")

@@ -176,3 +176,51 @@ def test_a_damaged_pdf_gets_a_message_not_an_error_page(world):
     response = client_for(world.staff_a).post(f"/staff/alpha/patients/{world.p1.pk}/documents/new/", data)
     assert response.status_code == 400 and "damaged or protected by a password" in response.text
     assert not Document.objects.exists()
+
+
+def test_a_signature_request_emails_who_can_sign_without_saying_what_it_is(
+    world, django_capture_on_commit_callbacks, mailoutbox
+):
+    from patientportal.patients.services import portal_access_grant
+
+    portal_access_grant(user=world.patient_user_2, patient=world.p1, actor=world.staff_a)  # a family member too
+    world.clinic_a.time_zone = "America/Los_Angeles"
+    world.clinic_a.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        document = upload(world, title="HIV test consent", sign_days=3)
+    assert sorted(message.to[0] for message in mailoutbox) == ["paula@example.com", "peter@example.com"]
+    message = mailoutbox[0]
+    due = document.signature_request.expires_at.astimezone(world.clinic_a.zone).date()
+    assert message.subject.endswith("Alpha Clinic asks you to sign a document")
+    assert f"{due:%B} {due.day}, {due.year}" in message.body and "/portal/documents/" in message.body
+    assert world.p1.full_name in message.body
+    html = message.alternatives[0][0]
+    assert "HIV" not in message.body and "HIV" not in message.subject and "HIV" not in html
+
+
+def test_a_reference_document_sends_no_email_and_staff_are_told_when_nobody_can_sign(
+    world, django_capture_on_commit_callbacks, mailoutbox
+):
+    from patientportal.patients.models import PortalAccess
+
+    with django_capture_on_commit_callbacks(execute=True):
+        upload(world, sign_days=None, title="Lipid panel")
+    assert mailoutbox == []
+    PortalAccess.objects.filter(patient=world.p1).update(status="disabled")
+    data = {
+        **management(1),
+        **row(
+            0,
+            file=SimpleUploadedFile("consent.pdf", pdf_bytes()),
+            title="Consent",
+            doc_type="consent_form",
+            signature_required="on",
+            due_days="14",
+        ),
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(world.staff_a).post(
+            f"/staff/alpha/patients/{world.p1.pk}/documents/new/", data, follow=True
+        )
+    assert "has no active portal account, so nobody can sign yet" in response.text
+    assert mailoutbox == []
