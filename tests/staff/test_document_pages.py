@@ -224,3 +224,12 @@ def test_a_reference_document_sends_no_email_and_staff_are_told_when_nobody_can_
         )
     assert "has no active portal account, so nobody can sign yet" in response.text
     assert mailoutbox == []
+
+
+def test_email_subjects_are_plain_text(world, django_capture_on_commit_callbacks, mailoutbox):
+    world.clinic_a.name = "Harbor Dermatology & Wellness"
+    world.clinic_a.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        upload(world)
+    assert mailoutbox[0].subject.endswith("Harbor Dermatology & Wellness asks you to sign a document")
+    assert "Harbor Dermatology & Wellness has added" in mailoutbox[0].body
