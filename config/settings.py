@@ -213,6 +213,9 @@ STRIPE_PUBLISHABLE_KEY = env_str("STRIPE_PUBLISHABLE_KEY")
 STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET")
 # Only for tests against a local stub of Stripe's API; empty means Stripe's own.
 STRIPE_API_BASE = env_str("STRIPE_API_BASE")
+# Stripe is called while the order row is locked (a refund and a payment cannot cross),
+# so every call is bounded: seconds to wait for an answer (connecting: 5 s).
+STRIPE_TIMEOUT_SECONDS = env_int("STRIPE_TIMEOUT_SECONDS", 15, minimum=1)
 if STRIPE_SECRET_KEY and not STRIPE_WEBHOOK_SECRET and not DEBUG:
     raise ImproperlyConfigured(
         "STRIPE_WEBHOOK_SECRET must be set with STRIPE_SECRET_KEY: payments are confirmed by webhooks."

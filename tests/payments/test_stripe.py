@@ -26,10 +26,12 @@ class StripeStub(BaseHTTPRequestHandler):
     requests: list = []
     retrieve_status = "unpaid"
     retrieve_amount = 0
+    answer_after_seconds = 0
 
     def do_POST(self):
         body = self.rfile.read(int(self.headers["Content-Length"])).decode()
         StripeStub.requests.append({"path": self.path, "headers": dict(self.headers), "form": parse_qs(body)})
+        time.sleep(StripeStub.answer_after_seconds)
         if self.path.endswith("/expire"):
             payload = {"id": "cs_test_stub", "object": "checkout.session", "status": "expired"}
         elif self.path == "/v1/checkout/sessions":
@@ -74,6 +76,7 @@ class StripeStub(BaseHTTPRequestHandler):
 @pytest.fixture
 def stripe_stub(settings):
     StripeStub.requests = []
+    StripeStub.answer_after_seconds = 0
     server = ThreadingHTTPServer(("127.0.0.1", 0), StripeStub)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
@@ -311,3 +314,18 @@ def test_a_checkout_stripe_will_not_close_is_left_to_its_own_event(
     payment.refresh_from_db()
     assert order.status == OrderStatus.CANCELLED and payment.status == PaymentAttemptStatus.REFUNDED
     assert stripe_stub[-1]["path"] == "/v1/refunds"
+
+
+def test_stripe_not_answering_in_time_leaves_the_order_payable_with_a_message(world, stripe_stub, settings):
+    settings.STRIPE_TIMEOUT_SECONDS = 1
+    StripeStub.answer_after_seconds = 3
+    order = place_order(world)
+    client = Client()
+    client.force_login(world.patient_user_1)
+    response = client.post(f"/portal/orders/{order.pk}/pay/", follow=True)
+    assert "The payment service could not be reached. Nothing was charged" in response.text
+    # The first try and two retries, each given up after the timeout, all with the same idempotency key.
+    assert len(stripe_stub) == 3 and len({request["headers"]["Idempotency-Key"] for request in stripe_stub}) == 1
+    assert not Payment.objects.exists()
+    order.refresh_from_db()
+    assert order.is_payable
