@@ -128,7 +128,7 @@ def _tell_signers(request: SignatureRequest) -> None:
                 "clinic": request.clinic,
                 "patient": request.patient,
                 "due": timezone.localtime(request.expires_at, zone).date(),  # a date: no time zone to shift it
-                "url": settings.SITE_URL + reverse("portal:document_list"),
+                "url": settings.SITE_URL + reverse("portal:document_list") + f"?record={request.patient_id}",
             },
         )
 

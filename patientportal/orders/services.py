@@ -221,7 +221,7 @@ def _email_patient(order: Order, kind: str) -> None:
             "kind": kind,
             "order": order,
             "clinic": order.clinic,
-            "url": settings.SITE_URL + reverse("portal:order_detail", args=[order.pk]),
+            "url": settings.SITE_URL + reverse("portal:order_detail", args=[order.pk]) + f"?record={order.patient_id}",
         },
     )
 

@@ -53,11 +53,16 @@ def portal_context_for(request: HttpRequest) -> PortalContext | None:
     accesses = portal_accesses_for_user(user=request.user)
     if not accesses:
         return None
-    chosen_id = request.session.get(SESSION_ACTIVE_ACCESS)
+    stored_id = chosen_id = request.session.get(SESSION_ACTIVE_ACCESS)
+    # A link in an email about one record (?record=<patient id>) opens that record, if it is one of the
+    # account's own: someone managing a family member's record lands on the right one.
+    linked_to = next((access for access in accesses if str(access.patient_id) == request.GET.get("record")), None)
+    if linked_to:
+        chosen_id = linked_to.pk
     # Until the person switches, the record linked first (usually their own) is the active one.
     first_linked = min(accesses, key=lambda access: (access.created_at, access.pk))
     active = next((access for access in accesses if access.pk == chosen_id), first_linked)
-    if chosen_id != active.pk:
+    if stored_id != active.pk:
         request.session[SESSION_ACTIVE_ACCESS] = active.pk
     return PortalContext(access=active, accesses=accesses, features=clinic_features(active.patient.clinic))
 

@@ -51,6 +51,18 @@ def test_an_account_with_two_records_switches_between_them(world):
     assert "Beta Clinic" in after.text
 
 
+def test_a_link_from_an_email_about_one_record_opens_that_record(world):
+    PortalAccessFactory(user=world.patient_user_1, patient=world.pb)
+    client = client_for(world.patient_user_1)
+    assert "Hello, Paula" in client.get("/portal/").text
+    assert "Hello, Bella" in client.get(f"/portal/?record={world.pb.pk}").text
+    assert "Hello, Bella" in client.get("/portal/").text  # it stays the active record
+    # A record the account has no link to changes nothing, and says nothing about that record.
+    for other in (world.p2.pk, "not-a-number"):
+        page = client.get(f"/portal/?record={other}")
+        assert page.status_code == 200 and "Hello, Bella" in page.text
+
+
 def test_switching_to_a_record_of_another_account_is_404(world):
     others = world.patient_user_2.portal_accesses.get()
     client = client_for(world.patient_user_1)
