@@ -15,6 +15,11 @@ class DocumentError(Exception):
         ),
         "animated_image": _("An animated image cannot be signed. Upload a still image or a PDF."),
         "expiry_out_of_range": _("A signature request must be due in 1 to 365 days."),
+        "already_requested": _("This document is already waiting for a signature, or is signed."),
+        "file_changed": _(
+            "The stored file no longer matches the SHA-256 recorded at upload, so it cannot be sent for signature. "
+            "Upload the document again."
+        ),
         "not_pending": _("This document is not waiting for a signature."),
         "expired": _("This signature request has expired. Ask the clinic to send it again."),
         "consent_required": _("Please agree to do business electronically."),

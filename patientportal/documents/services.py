@@ -95,24 +95,67 @@ def document_upload(
         metadata={"type": doc_type, "content_type": content_type, "size": len(data)},
     )
     if signature_due_days is not None:
+        _ask_to_sign(document, due_days=signature_due_days, actor=actor, existing=None)
+    return document
+
+
+def _ask_to_sign(
+    document: Document, *, due_days: int, actor: object, existing: SignatureRequest | None
+) -> SignatureRequest:
+    """Open a request (or re-open an expired or withdrawn one: its timeline goes on), tell the signers."""
+    now = timezone.now()
+    expires_at = signature_expiry(clinic=document.clinic, due_days=due_days, now=now)
+    if existing is None:
         request = SignatureRequest.objects.create(
             document=document,
             clinic=document.clinic,
-            patient=patient,
+            patient=document.patient,
             requested_by=actor,
-            expires_at=signature_expiry(clinic=document.clinic, due_days=signature_due_days, now=timezone.now()),
+            expires_at=expires_at,
         )
-        _event(request, SignatureEventKind.REQUESTED, actor)
-        _tell_signers(request)
-        audit.record(
-            action="documents.signature.requested",
-            actor=actor,
-            clinic=document.clinic,
-            patient=patient,
-            obj=request,
-            metadata={"due_days": signature_due_days},
+    else:
+        SignatureRequest.objects.filter(pk=existing.pk).update(
+            status=SignatureStatus.PENDING,
+            expires_at=expires_at,
+            requested_by=actor,
+            requested_at=now,
+            withdrawn_by=None,
+            withdrawn_at=None,
         )
-    return document
+        request = SignatureRequest.objects.get(pk=existing.pk)
+    _event(request, SignatureEventKind.REQUESTED, actor)
+    _tell_signers(request)
+    audit.record(
+        action="documents.signature.requested",
+        actor=actor,
+        clinic=document.clinic,
+        patient=document.patient,
+        obj=request,
+        metadata={"due_days": due_days, "again": existing is not None},
+    )
+    return request
+
+
+@transaction.atomic
+def signature_request_send(*, document: Document, due_days: int, actor: object) -> SignatureRequest:
+    """Ask for a signature on a stored document: a reference document, or one whose
+    request expired or was withdrawn (asked again). Never while one is pending or signed."""
+    if not clinic_has_feature(document.clinic, Feature.DOCUMENT_SIGNING):
+        raise DocumentError("signing_not_in_plan")
+    if not MIN_DUE_DAYS <= due_days <= MAX_DUE_DAYS:
+        raise DocumentError("expiry_out_of_range")
+    locked = Document.objects.select_for_update().get(pk=document.pk)
+    existing = SignatureRequest.objects.select_for_update().filter(document=locked).first()
+    if existing and existing.status_at(timezone.now()) in (SignatureStatus.PENDING, SignatureStatus.SIGNED):
+        raise DocumentError("already_requested")
+    data = document_bytes(locked)
+    if sha256_hex(data) != locked.sha256:
+        raise DocumentError("file_changed")
+    _check_signable(data, locked.content_type)
+    if not locked.visible_in_portal:  # a document to sign is always shown to the patient
+        locked.visible_in_portal = True
+        locked.save(update_fields=["visible_in_portal"])
+    return _ask_to_sign(locked, due_days=due_days, actor=actor, existing=existing)
 
 
 def _tell_signers(request: SignatureRequest) -> None:

@@ -45,3 +45,11 @@ class DocumentUploadForm(forms.Form):
 
 
 DocumentUploadFormSet = forms.formset_factory(DocumentUploadForm, extra=3, max_num=10, absolute_max=10)
+
+
+class SignatureRequestForm(forms.Form):
+    """Ask for a signature on a document already stored."""
+
+    due_days = forms.IntegerField(
+        label=_("Due in (days)"), min_value=MIN_DUE_DAYS, max_value=MAX_DUE_DAYS, initial=DEFAULT_DUE_DAYS
+    )

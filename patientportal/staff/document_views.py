@@ -10,20 +10,22 @@ from django.views.decorators.http import require_GET, require_POST
 
 from patientportal.clinics.features import Feature, clinic_has_feature
 from patientportal.documents import selectors
+from patientportal.documents.choices import SignatureStatus
 from patientportal.documents.errors import DocumentError
-from patientportal.documents.files import MAX_BYTES, UnacceptableFile
+from patientportal.documents.files import MAX_BYTES, SIGNABLE_TYPES, UnacceptableFile
 from patientportal.documents.responses import file_response
 from patientportal.documents.services import (
     document_accessed,
     document_integrity_ok,
     document_upload,
+    signature_request_send,
     signature_withdraw,
 )
 from patientportal.patients import selectors as patient_selectors
 from patientportal.patients.selectors import portal_users_for_patient
 from patientportal.portal.document_views import document_pages, rendered_page, signed_copy_response
 from patientportal.staff.access import staff_view
-from patientportal.staff.document_forms import DocumentUploadFormSet
+from patientportal.staff.document_forms import DocumentUploadFormSet, SignatureRequestForm
 
 
 def _upload_one(request: HttpRequest, form: object, patient: object) -> bool:
@@ -55,8 +57,12 @@ def _upload_one(request: HttpRequest, form: object, patient: object) -> bool:
 
 
 def _warn_if_nobody_can_sign(request: HttpRequest, patient: object, forms: list) -> None:
-    asked = any(form.cleaned_data.get("signature_required") and not form.errors for form in forms)
-    if asked and not portal_users_for_patient(patient=patient):  # type: ignore[arg-type]
+    if any(form.cleaned_data.get("signature_required") and not form.errors for form in forms):
+        _warn_if_nobody_can_sign_one(request, patient)
+
+
+def _warn_if_nobody_can_sign_one(request: HttpRequest, patient: object) -> None:
+    if not portal_users_for_patient(patient=patient):  # type: ignore[arg-type]
         messages.warning(
             request,
             _(
@@ -113,8 +119,40 @@ def document_detail(request: HttpRequest, document_id: int) -> HttpResponse:
             "events": list(signature_request.events.select_related("actor")) if signature_request else [],
             "integrity_ok": document_integrity_ok(document),
             "pages": document_pages(document),
+            "request_form": _request_form_for(request, document, signature_request),
         },
     )
+
+
+def _request_form_for(request: HttpRequest, document: object, signature_request: object) -> object:
+    """The "ask to sign" form, where it applies: the plan has signing, the file can be signed,
+    and no request is pending or signed."""
+    if not clinic_has_feature(request.clinic, Feature.DOCUMENT_SIGNING):  # type: ignore[attr-defined]
+        return None
+    if document.content_type not in SIGNABLE_TYPES:  # type: ignore[attr-defined]
+        return None
+    if signature_request and signature_request.display_status() in (SignatureStatus.PENDING, SignatureStatus.SIGNED):  # type: ignore[attr-defined]
+        return None
+    return SignatureRequestForm()
+
+
+@require_POST
+@staff_view()
+def signature_request_view(request: HttpRequest, document_id: int) -> HttpResponse:
+    clinic = request.clinic  # type: ignore[attr-defined]
+    document = selectors.staff_document_get(clinic=clinic, document_id=document_id)
+    form = SignatureRequestForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose when the signature is due (1 to 365 days)."))
+    else:
+        try:
+            signature_request_send(document=document, due_days=form.cleaned_data["due_days"], actor=request.user)
+        except DocumentError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("The patient has been asked to sign."))
+            _warn_if_nobody_can_sign_one(request, document.patient)
+    return redirect("staff:document_detail", clinic_slug=clinic.slug, document_id=document.pk)
 
 
 @require_GET

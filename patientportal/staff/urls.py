@@ -110,6 +110,11 @@ urlpatterns = [
         document_views.signature_withdraw_view,
         name="signature_withdraw",
     ),
+    path(
+        "<slug:clinic_slug>/documents/<int:document_id>/request-signature/",
+        document_views.signature_request_view,
+        name="signature_request",
+    ),
     path("<slug:clinic_slug>/team/", views.team, name="team"),
     path("<slug:clinic_slug>/team/<int:membership_id>/remove/", views.team_remove, name="team_remove"),
 ]

@@ -141,3 +141,15 @@ def test_signing_works_by_keyboard_alone_with_the_typed_name(world, new_page):
     page.keyboard.press("Enter")
     expect(page.get_by_text("“Consent to treatment” is signed.")).to_be_visible()
     assert Signature.objects.get().method == "typed"
+
+
+def test_staff_ask_to_sign_a_document_already_stored(world, new_page):
+    document = upload(world, sign_days=None, title="Photo consent")
+    page = new_page(375)
+    sign_in(page, "staff@alpha.example")
+    page.goto(f"/staff/alpha/documents/{document.pk}/")
+    page.get_by_label("Due in (days)").fill("7")
+    check_page(page, "staff-ask-to-sign")
+    page.get_by_role("button", name="Ask the patient to sign").click()
+    expect(page.get_by_text("The patient has been asked to sign.")).to_be_visible()
+    expect(page.locator(".badge", has_text="Pending")).to_be_visible()

@@ -234,3 +234,77 @@ def test_email_subjects_are_plain_text(world, django_capture_on_commit_callbacks
         upload(world)
     assert mailoutbox[0].subject.endswith("Harbor Dermatology & Wellness asks you to sign a document")
     assert "Harbor Dermatology & Wellness has added" in mailoutbox[0].body
+
+
+def test_staff_ask_to_sign_a_reference_document_and_again_after_it_expired(
+    world, django_capture_on_commit_callbacks, mailoutbox
+):
+    from django.utils import timezone
+
+    from patientportal.documents.models import SignatureRequest
+
+    reference = upload(world, sign_days=None, visible=False, title="Photo consent")
+    client = client_for(world.staff_a)
+    page = client.get(f"/staff/alpha/documents/{reference.pk}/")
+    assert "Ask the patient to sign" in page.text
+    with django_capture_on_commit_callbacks(execute=True):
+        done = client.post(f"/staff/alpha/documents/{reference.pk}/request-signature/", {"due_days": "5"}, follow=True)
+    assert "The patient has been asked to sign." in done.text
+    reference.refresh_from_db()
+    request = reference.signature_request
+    assert request.status == SignatureStatus.PENDING and reference.visible_in_portal
+    assert [message.to for message in mailoutbox] == [["paula@example.com"]]
+    assert "Ask the patient to sign" not in done.text and "Ask again" not in done.text
+    # Asking while one is pending is refused.
+    again = client.post(f"/staff/alpha/documents/{reference.pk}/request-signature/", {"due_days": "5"}, follow=True)
+    assert "already waiting for a signature" in again.text
+    # Once it has expired, staff ask again: the same request, its timeline goes on.
+    SignatureRequest.objects.filter(pk=request.pk).update(expires_at=timezone.now())
+    assert "Ask again" in client.get(f"/staff/alpha/documents/{reference.pk}/").text
+    client.post(f"/staff/alpha/documents/{reference.pk}/request-signature/", {"due_days": "10"})
+    request.refresh_from_db()
+    assert request.display_status() == SignatureStatus.PENDING and request.expires_at > timezone.now()
+    assert list(request.events.values_list("kind", flat=True)) == ["requested", "requested"]
+    assert client_for(world.patient_user_1).get(f"/portal/documents/{reference.pk}/sign/").status_code == 200
+
+
+def test_a_withdrawn_request_can_be_asked_again_but_a_signed_one_or_a_word_file_cannot(world):
+    from tests.documents.test_files import office_zip
+    from tests.documents.test_signing import sign
+
+    client = client_for(world.staff_a)
+    withdrawn = upload(world, title="Withdrawn")
+    client.post(f"/staff/alpha/documents/{withdrawn.pk}/withdraw/")
+    client.post(f"/staff/alpha/documents/{withdrawn.pk}/request-signature/", {"due_days": "7"})
+    withdrawn.signature_request.refresh_from_db()
+    assert withdrawn.signature_request.status == SignatureStatus.PENDING
+    assert withdrawn.signature_request.withdrawn_at is None
+    signed_document = upload(world, title="Signed")
+    sign(world, signed_document)
+    refused = client.post(
+        f"/staff/alpha/documents/{signed_document.pk}/request-signature/", {"due_days": "7"}, follow=True
+    )
+    assert "already waiting for a signature, or is signed" in refused.text
+    word = upload(world, data=office_zip("word"), filename="letter.docx", sign_days=None, title="Letter")
+    assert "Ask the patient to sign" not in client.get(f"/staff/alpha/documents/{word.pk}/").text
+    refused = client.post(f"/staff/alpha/documents/{word.pk}/request-signature/", {"due_days": "7"}, follow=True)
+    assert "Only a PDF or an image can be sent for signature" in refused.text
+    bad_days = client.post(f"/staff/alpha/documents/{withdrawn.pk}/request-signature/", {"due_days": "0"}, follow=True)
+    assert "Choose when the signature is due (1 to 365 days)." in bad_days.text
+
+
+def test_asking_to_sign_is_scoped_to_the_clinics_team_and_needs_the_add_on(world):
+    from patientportal.clinics.features import Plan
+
+    reference = upload(world, sign_days=None, title="Reference")
+    assert_staff_url_is_scoped(
+        world, f"/staff/alpha/documents/{reference.pk}/request-signature/", method="post", data={"due_days": "5"}
+    )
+    other = upload(world, sign_days=None, title="Another")
+    world.clinic_a.plan, world.clinic_a.add_ons = Plan.PREMIUM, []
+    world.clinic_a.save()
+    client = client_for(world.staff_a)
+    assert "Ask the patient to sign" not in client.get(f"/staff/alpha/documents/{other.pk}/").text
+    refused = client.post(f"/staff/alpha/documents/{other.pk}/request-signature/", {"due_days": "5"}, follow=True)
+    assert "part of the Portal Add-on" in refused.text
+    assert not hasattr(Document.objects.get(pk=other.pk), "signature_request")
