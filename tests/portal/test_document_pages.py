@@ -268,3 +268,18 @@ def test_opening_a_document_records_who_saw_which_document(world, documents):
         (world.patient_user_1, world.p1, str(lab.pk)),
         (world.staff_a, world.p1, str(lab.pk)),
     ]
+
+
+def test_a_request_that_expired_says_so_in_the_list(world, documents):
+    from django.utils import timezone
+
+    from patientportal.documents.models import SignatureRequest
+
+    SignatureRequest.objects.filter(document=documents["to_sign"]).update(expires_at=timezone.now())
+    page = client_for(world.patient_user_1).get("/portal/documents/").text
+    assert "needs your signature" not in page
+    other = page[page.index("Other documents") :]
+    assert (
+        "Consent to treatment" in other and "Signing expired" in other and "Ask the clinic to send it again." in other
+    )
+    assert other.count("Signing expired") == 1
