@@ -26,6 +26,7 @@ from patientportal.documents.errors import DocumentError
 from patientportal.documents.files import (
     PDF,
     SIGNABLE_TYPES,
+    UnacceptableFile,
     detect_content_type,
     image_is_animated,
     pdf_page_count,
@@ -34,6 +35,7 @@ from patientportal.documents.files import (
 from patientportal.documents.models import Document, Signature, SignatureEvent, SignatureRequest
 from patientportal.documents.preview import MAX_PAGES
 from patientportal.documents.signed_copy import build_signed_copy, signed_copy_possible
+from patientportal.patients.links import record_link_query
 from patientportal.patients.selectors import portal_users_for_patient
 
 MIN_DUE_DAYS, MAX_DUE_DAYS, DEFAULT_DUE_DAYS = 1, 365, 30
@@ -62,9 +64,11 @@ def document_upload(
     description: str = "",
     visible_in_portal: bool = False,
     signature_due_days: int | None = None,
+    notify_signers: bool = True,
 ) -> Document:
     """Store one document with its original bytes after judging them by content.
-    With `signature_due_days`, the patient is asked to sign it (PDF or image only)."""
+    With `signature_due_days`, the patient is asked to sign it (PDF or image only)
+    and, unless the caller announces several together, the signers are emailed."""
     content_type = detect_content_type(data, filename)  # UnacceptableFile for the form
     if signature_due_days is not None:
         if not clinic_has_feature(patient.clinic, Feature.DOCUMENT_SIGNING):  # type: ignore[attr-defined]
@@ -95,12 +99,12 @@ def document_upload(
         metadata={"type": doc_type, "content_type": content_type, "size": len(data)},
     )
     if signature_due_days is not None:
-        _ask_to_sign(document, due_days=signature_due_days, actor=actor, existing=None)
+        _ask_to_sign(document, due_days=signature_due_days, actor=actor, existing=None, notify=notify_signers)
     return document
 
 
 def _ask_to_sign(
-    document: Document, *, due_days: int, actor: object, existing: SignatureRequest | None
+    document: Document, *, due_days: int, actor: object, existing: SignatureRequest | None, notify: bool = True
 ) -> SignatureRequest:
     """Open a request (or re-open an expired or withdrawn one: its timeline goes on), tell the signers."""
     now = timezone.now()
@@ -124,7 +128,8 @@ def _ask_to_sign(
         )
         request = SignatureRequest.objects.get(pk=existing.pk)
     _event(request, SignatureEventKind.REQUESTED, actor)
-    _tell_signers(request)
+    if notify:
+        _tell_signers([request])
     audit.record(
         action="documents.signature.requested",
         actor=actor,
@@ -144,36 +149,54 @@ def signature_request_send(*, document: Document, due_days: int, actor: object) 
         raise DocumentError("signing_not_in_plan")
     if not MIN_DUE_DAYS <= due_days <= MAX_DUE_DAYS:
         raise DocumentError("expiry_out_of_range")
-    locked = Document.objects.select_for_update().get(pk=document.pk)
+    locked = Document.objects.select_for_update().get(pk=document.pk)  # the document, then its request
     existing = SignatureRequest.objects.select_for_update().filter(document=locked).first()
     if existing and existing.status_at(timezone.now()) in (SignatureStatus.PENDING, SignatureStatus.SIGNED):
         raise DocumentError("already_requested")
     data = document_bytes(locked)
     if sha256_hex(data) != locked.sha256:
         raise DocumentError("file_changed")
-    _check_signable(data, locked.content_type)
+    try:
+        _check_signable(data, locked.content_type)
+    except UnacceptableFile:  # stored before uploads were opened with PDFium, and PDFium cannot open it
+        raise DocumentError("cannot_copy") from None
     if not locked.visible_in_portal:  # a document to sign is always shown to the patient
         locked.visible_in_portal = True
         locked.save(update_fields=["visible_in_portal"])
     return _ask_to_sign(locked, due_days=due_days, actor=actor, existing=existing)
 
 
-def _tell_signers(request: SignatureRequest) -> None:
-    """Email each account that can sign for the patient: a link to the portal,
-    the clinic and the due date; never the document's title or contents
-    (email is not a safe place for health details)."""
-    zone = request.clinic.zone  # type: ignore[attr-defined]
-    for user in portal_users_for_patient(patient=request.patient):
+def _tell_signers(requests: list[SignatureRequest]) -> None:
+    """Email each account that can sign for the patient, once for these requests
+    (several files uploaded together make one email): the clinic, how many,
+    the first due date and a link to the portal; never a document's title or
+    contents (email is not a safe place for health details)."""
+    if not requests:
+        return
+    first = min(requests, key=lambda request: request.expires_at)
+    zone = first.clinic.zone  # type: ignore[attr-defined]
+    for user in portal_users_for_patient(patient=first.patient):
         queue_templated_email(
             template_prefix="documents/email/signature_request",
             to=user.email,  # type: ignore[attr-defined]
             context={
-                "clinic": request.clinic,
-                "patient": request.patient,
-                "due": timezone.localtime(request.expires_at, zone).date(),  # a date: no time zone to shift it
-                "url": settings.SITE_URL + reverse("portal:document_list") + f"?record={request.patient_id}",
+                "clinic": first.clinic,
+                "patient": first.patient,
+                "count": len(requests),
+                "due": timezone.localtime(first.expires_at, zone).date(),  # a date: no time zone to shift it
+                "url": settings.SITE_URL + reverse("portal:document_list") + record_link_query(first.patient_id),
             },
         )
+
+
+def signature_requests_announce(*, documents: list[Document]) -> None:
+    """Tell the signers about the requests on these newly uploaded documents, in one email."""
+    requests = list(
+        SignatureRequest.objects.filter(document__in=documents, status=SignatureStatus.PENDING).select_related(
+            "clinic", "patient"
+        )
+    )
+    _tell_signers(requests)
 
 
 def _check_signable(data: bytes, content_type: str) -> None:
@@ -204,6 +227,7 @@ def signature_expiry(*, clinic: object, due_days: int, now: datetime.datetime) -
 
 @transaction.atomic
 def signature_withdraw(*, request: SignatureRequest, actor: object) -> SignatureRequest:
+    Document.objects.select_for_update().get(pk=request.document_id)  # the document, then its request
     locked = SignatureRequest.objects.select_for_update().get(pk=request.pk)
     if locked.status_at(timezone.now()) != SignatureStatus.PENDING:
         raise DocumentError("not_pending")
@@ -266,8 +290,13 @@ def document_sign(
 ) -> Signature:
     """Sign once: re-checked under the request's row lock, bound to the exact
     bytes the signer was shown, with every piece of evidence recorded."""
+    # Locks in one order everywhere: the document, then its request (as signature_request_send);
+    # only those rows (`of`), never the patient's or clinic's, which every audit record refers to.
+    Document.objects.select_for_update().get(pk=request.document_id)
     locked = (
-        SignatureRequest.objects.select_for_update().select_related("document", "patient", "clinic").get(pk=request.pk)
+        SignatureRequest.objects.select_for_update(of=("self",))
+        .select_related("document", "patient", "clinic")
+        .get(pk=request.pk)
     )
     now = timezone.now()
     status = locked.status_at(now)

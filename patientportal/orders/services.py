@@ -33,6 +33,7 @@ from patientportal.orders.choices import (
 from patientportal.orders.errors import OrderError
 from patientportal.orders.models import CartItem, Order, OrderEvent, OrderItem, OrderNumberSequence
 from patientportal.orders.tax import tax_cents
+from patientportal.patients.links import record_link_query
 
 MACHINES = {
     "status": (ORDER_TRANSITIONS, OrderStatus),
@@ -221,7 +222,9 @@ def _email_patient(order: Order, kind: str) -> None:
             "kind": kind,
             "order": order,
             "clinic": order.clinic,
-            "url": settings.SITE_URL + reverse("portal:order_detail", args=[order.pk]) + f"?record={order.patient_id}",
+            "url": settings.SITE_URL
+            + reverse("portal:order_detail", args=[order.pk])
+            + record_link_query(order.patient_id),
         },
     )
 

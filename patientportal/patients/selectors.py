@@ -51,7 +51,13 @@ def portal_users_for_patient(*, patient: Patient) -> list[object]:
     """The accounts that can use this record in the portal now (the patient, or a family member)."""
     if patient.portal_status != PortalStatus.ENABLED:
         return []
-    accesses = PortalAccess.objects.for_patient(patient).active().select_related("user").order_by("created_at", "id")
+    accesses = (
+        PortalAccess.objects.for_patient(patient)
+        .active()
+        .filter(user__is_active=True)
+        .select_related("user")
+        .order_by("created_at", "id")
+    )
     return [access.user for access in accesses]
 
 

@@ -16,6 +16,7 @@ from django.shortcuts import render
 
 from patientportal.clinics.features import Feature, clinic_features
 from patientportal.clinics.models import Clinic
+from patientportal.patients.links import record_from_link
 from patientportal.patients.models import Patient, PortalAccess
 from patientportal.patients.selectors import portal_accesses_for_user
 from patientportal.portal.navigation import NavItem, nav_items_for
@@ -54,9 +55,10 @@ def portal_context_for(request: HttpRequest) -> PortalContext | None:
     if not accesses:
         return None
     stored_id = chosen_id = request.session.get(SESSION_ACTIVE_ACCESS)
-    # A link in an email about one record (?record=<patient id>) opens that record, if it is one of the
-    # account's own: someone managing a family member's record lands on the right one.
-    linked_to = next((access for access in accesses if str(access.patient_id) == request.GET.get("record")), None)
+    # A link in an email about one record opens that record, if it is one of the account's own:
+    # someone managing a family member's record lands on the right one.
+    wanted = record_from_link(request.GET.get("record"))
+    linked_to = next((access for access in accesses if wanted is not None and access.patient_id == wanted), None)
     if linked_to:
         chosen_id = linked_to.pk
     # Until the person switches, the record linked first (usually their own) is the active one.

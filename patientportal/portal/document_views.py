@@ -80,9 +80,10 @@ def document_pages(document: object) -> range:
 @portal_view(Feature.DASHBOARD)
 def document_list(request: HttpRequest) -> HttpResponse:
     portal = request.portal  # type: ignore[attr-defined]
-    documents = selectors.portal_documents(patient=portal.patient, can_sign=Feature.DOCUMENT_SIGNING in portal.features)
+    can_sign = Feature.DOCUMENT_SIGNING in portal.features
+    documents = selectors.portal_documents(patient=portal.patient, can_sign=can_sign)
     patient_record_viewed(patient=portal.patient, actor=request.user, what="portal.documents")
-    return render(request, "portal/documents/list.html", {"documents": documents})
+    return render(request, "portal/documents/list.html", {"documents": documents, "can_sign": can_sign})
 
 
 @require_GET

@@ -13,12 +13,14 @@ from patientportal.documents import selectors
 from patientportal.documents.choices import SignatureStatus
 from patientportal.documents.errors import DocumentError
 from patientportal.documents.files import MAX_BYTES, SIGNABLE_TYPES, UnacceptableFile
+from patientportal.documents.models import Document
 from patientportal.documents.responses import file_response
 from patientportal.documents.services import (
     document_accessed,
     document_integrity_ok,
     document_upload,
     signature_request_send,
+    signature_requests_announce,
     signature_withdraw,
 )
 from patientportal.patients import selectors as patient_selectors
@@ -28,14 +30,14 @@ from patientportal.staff.access import staff_view
 from patientportal.staff.document_forms import DocumentUploadFormSet, SignatureRequestForm
 
 
-def _upload_one(request: HttpRequest, form: object, patient: object) -> bool:
+def _upload_one(request: HttpRequest, form: object, patient: object) -> Document | None:
     data = form.cleaned_data  # type: ignore[attr-defined]
     upload = data["file"]
     if upload.size > MAX_BYTES:  # refused before the bytes are read into memory
         form.add_error("file", _("The file is larger than 10 MB."))  # type: ignore[attr-defined]
-        return False
+        return None
     try:
-        document_upload(
+        return document_upload(
             patient=patient,
             data=upload.read(),
             filename=upload.name,
@@ -44,16 +46,16 @@ def _upload_one(request: HttpRequest, form: object, patient: object) -> bool:
             description=data["description"],
             visible_in_portal=data["visible_in_portal"],
             signature_due_days=data["due_days"] if data.get("signature_required") else None,
+            notify_signers=False,  # one email for the whole upload, below
             actor=request.user,
         )
     except UnacceptableFile as error:
         form.add_error("file", error.message)  # type: ignore[attr-defined]
-        return False
+        return None
     except DocumentError as error:
         field = "due_days" if error.code == "expiry_out_of_range" else "signature_required"
         form.add_error(field, error.message)  # type: ignore[attr-defined]
-        return False
-    return True
+        return None
 
 
 def _warn_if_nobody_can_sign(request: HttpRequest, patient: object, forms: list) -> None:
@@ -87,8 +89,10 @@ def document_upload_page(request: HttpRequest, patient_id: int) -> HttpResponse:
             messages.error(request, _("Choose at least one file."))
         else:
             # Each file is stored on its own: a refused one keeps its row and message, the others are saved.
-            saved = sum(_upload_one(request, form, patient) for form in filled)
+            stored = [document for form in filled if (document := _upload_one(request, form, patient))]
+            signature_requests_announce(documents=stored)
             _warn_if_nobody_can_sign(request, patient, filled)
+            saved = len(stored)
             if saved == len(filled):
                 messages.success(request, _("%(count)s document(s) uploaded.") % {"count": saved})
                 return redirect(reverse("staff:patient_detail", args=[clinic.slug, patient.pk]) + "#documents")

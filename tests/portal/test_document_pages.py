@@ -283,3 +283,7 @@ def test_a_request_that_expired_says_so_in_the_list(world, documents):
         "Consent to treatment" in other and "Signing expired" in other and "Ask the clinic to send it again." in other
     )
     assert other.count("Signing expired") == 1
+    world.clinic_a.plan, world.clinic_a.add_ons = Plan.PREMIUM, []  # the clinic can no longer ask again
+    world.clinic_a.save()
+    page = client_for(world.patient_user_1).get("/portal/documents/").text
+    assert "Signing expired" in page and "Ask the clinic to send it again." not in page

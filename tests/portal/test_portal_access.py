@@ -52,15 +52,19 @@ def test_an_account_with_two_records_switches_between_them(world):
 
 
 def test_a_link_from_an_email_about_one_record_opens_that_record(world):
+    from patientportal.patients.links import record_link_query
+
     PortalAccessFactory(user=world.patient_user_1, patient=world.pb)
     client = client_for(world.patient_user_1)
     assert "Hello, Paula" in client.get("/portal/").text
-    assert "Hello, Bella" in client.get(f"/portal/?record={world.pb.pk}").text
+    assert "Hello, Bella" in client.get("/portal/" + record_link_query(world.pb.pk)).text
     assert "Hello, Bella" in client.get("/portal/").text  # it stays the active record
-    # A record the account has no link to changes nothing, and says nothing about that record.
-    for other in (world.p2.pk, "not-a-number"):
-        page = client.get(f"/portal/?record={other}")
-        assert page.status_code == 200 and "Hello, Bella" in page.text
+    # Only links we signed switch: a bare id (a link on another site) or a record the account
+    # has no link to changes nothing, and says nothing about that record.
+    client.post("/portal/switch/", {"access": world.patient_user_1.portal_accesses.get(patient=world.p1).pk})
+    for query in (f"?record={world.pb.pk}", record_link_query(world.p2.pk), "?record=forged:token"):
+        page = client.get("/portal/" + query)
+        assert page.status_code == 200 and "Hello, Paula" in page.text, query
 
 
 def test_switching_to_a_record_of_another_account_is_404(world):

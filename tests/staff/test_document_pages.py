@@ -1,3 +1,6 @@
+import re
+from urllib.parse import urlsplit
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -193,7 +196,9 @@ def test_a_signature_request_emails_who_can_sign_without_saying_what_it_is(
     due = document.signature_request.expires_at.astimezone(world.clinic_a.zone).date()
     assert message.subject.endswith("Alpha Clinic asks you to sign a document")
     assert f"{due:%B} {due.day}, {due.year}" in message.body
-    assert f"/portal/documents/?record={world.p1.pk}" in message.body  # opens Paula's record for Peter too
+    link = urlsplit(re.search(r"http\S+/portal/documents/\?record=\S+", message.body).group(0))
+    # Peter, who also has Paula's record, lands on it: her document is listed.
+    assert "HIV test consent" in client_for(world.patient_user_2).get(f"{link.path}?{link.query}").text
     assert world.p1.full_name in message.body
     html = message.alternatives[0][0]
     assert "HIV" not in message.body and "HIV" not in message.subject and "HIV" not in html
@@ -308,3 +313,72 @@ def test_asking_to_sign_is_scoped_to_the_clinics_team_and_needs_the_add_on(world
     refused = client.post(f"/staff/alpha/documents/{other.pk}/request-signature/", {"due_days": "5"}, follow=True)
     assert "part of the Portal Add-on" in refused.text
     assert not hasattr(Document.objects.get(pk=other.pk), "signature_request")
+
+
+def test_a_deactivated_account_is_not_emailed_and_does_not_count_as_a_signer(
+    world, django_capture_on_commit_callbacks, mailoutbox
+):
+    world.patient_user_1.is_active = False
+    world.patient_user_1.save()
+    data = {
+        **management(1),
+        **row(
+            0,
+            file=SimpleUploadedFile("consent.pdf", pdf_bytes()),
+            title="Consent",
+            doc_type="consent_form",
+            signature_required="on",
+            due_days="14",
+        ),
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(world.staff_a).post(
+            f"/staff/alpha/patients/{world.p1.pk}/documents/new/", data, follow=True
+        )
+    assert "nobody can sign yet" in response.text
+    assert mailoutbox == []
+
+
+def test_asking_to_sign_a_stored_file_pdfium_cannot_open_gives_a_message(world):
+    from django.core.files.base import ContentFile
+
+    from patientportal.documents.files import sha256_hex
+
+    broken = b"%PDF-1.7\nnot really a PDF"
+    document = Document(
+        clinic=world.clinic_a,
+        patient=world.p1,
+        doc_type="other",
+        title="Old scan",
+        content_type="application/pdf",
+        size=len(broken),
+        sha256=sha256_hex(broken),
+        uploaded_by=world.staff_a,
+    )
+    document.file.save("old", ContentFile(broken))
+    response = client_for(world.staff_a).post(
+        f"/staff/alpha/documents/{document.pk}/request-signature/", {"due_days": "7"}, follow=True
+    )
+    assert response.status_code == 200 and "A signed copy cannot be made from this file" in response.text
+    assert not hasattr(Document.objects.get(pk=document.pk), "signature_request")
+
+
+def test_several_files_to_sign_uploaded_together_make_one_email(world, django_capture_on_commit_callbacks, mailoutbox):
+    data = {**management(3)}
+    for index in range(3):
+        data.update(
+            row(
+                index,
+                file=SimpleUploadedFile(f"form{index}.pdf", pdf_bytes(f"Form {index}")),
+                title=f"Form {index}",
+                doc_type="consent_form",
+                signature_required="on" if index < 2 else "",
+                due_days=str(10 + index),
+            )
+        )
+    with django_capture_on_commit_callbacks(execute=True):
+        client_for(world.staff_a).post(f"/staff/alpha/patients/{world.p1.pk}/documents/new/", data)
+    assert Document.objects.count() == 3
+    [message] = mailoutbox
+    assert message.subject.endswith("Alpha Clinic asks you to sign 2 documents")
+    assert "has added 2 documents for Paula One to sign" in message.body and "The first is due by" in message.body

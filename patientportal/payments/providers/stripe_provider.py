@@ -18,9 +18,9 @@ SESSION_EVENTS = {
 def client() -> stripe.StripeClient:
     base = {"api": settings.STRIPE_API_BASE} if settings.STRIPE_API_BASE else None
     # The library's default waits 80 s for an answer; ours is bounded (every request has an idempotency key,
-    # so the two retries are safe).
+    # so the retry is safe).
     http = stripe.RequestsClient(timeout=(5, settings.STRIPE_TIMEOUT_SECONDS))
-    return stripe.StripeClient(settings.STRIPE_SECRET_KEY, base_addresses=base, max_network_retries=2, http_client=http)
+    return stripe.StripeClient(settings.STRIPE_SECRET_KEY, base_addresses=base, max_network_retries=1, http_client=http)
 
 
 def _reference(value: object) -> str:
