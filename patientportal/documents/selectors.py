@@ -1,40 +1,49 @@
 from dataclasses import dataclass
 
+from django.core.paginator import Page, Paginator
+from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 
 from patientportal.documents.choices import SignatureStatus
 from patientportal.documents.models import Document, SignatureRequest
 
+OTHER_DOCUMENTS_PER_PAGE = 20
+
 
 @dataclass(frozen=True)
 class PortalDocuments:
     to_sign: list[Document]
     signed: list[Document]
-    other: list[Document]
+    other: Page
 
 
-def portal_documents(*, patient: object, can_sign: bool) -> PortalDocuments:
-    """The patient's visible documents: to sign (soonest due first), signed, and the rest.
-    Without the signing feature nothing is offered for signing."""
+def _awaiting_or_signed(now: object, can_sign: bool) -> Q:
+    """Documents shown above the others: signed ones, and (with the signing feature) those to sign."""
+    signed = Q(signature_request__status=SignatureStatus.SIGNED)
+    if not can_sign:
+        return signed
+    return signed | Q(signature_request__status=SignatureStatus.PENDING, signature_request__expires_at__gt=now)
+
+
+def portal_documents(*, patient: object, can_sign: bool, other_page: object = 1) -> PortalDocuments:
+    """The patient's visible documents: to sign (soonest due first) and signed,
+    in full; the rest (results, reports, expired requests…), newest first,
+    OTHER_DOCUMENTS_PER_PAGE a page. Without the signing feature nothing is
+    offered for signing."""
     now = timezone.now()
-    documents = list(
+    visible = (
         Document.objects.for_patient(patient)
         .in_portal()
         .select_related("signature_request__signature")
         .order_by("-uploaded_at", "-id")
     )
-    to_sign, signed, other = [], [], []
-    for document in documents:
-        request = getattr(document, "signature_request", None)
-        status = request.status_at(now) if request else None
-        if status == SignatureStatus.PENDING and can_sign:
-            to_sign.append(document)
-        elif status == SignatureStatus.SIGNED:
-            signed.append(document)
-        else:
-            other.append(document)
+    above = _awaiting_or_signed(now, can_sign)
+    to_sign, signed = [], []
+    for document in visible.filter(above):
+        (signed if document.signature_request.status == SignatureStatus.SIGNED else to_sign).append(document)
     to_sign.sort(key=lambda document: document.signature_request.expires_at)
+    other = Paginator(visible.exclude(above), OTHER_DOCUMENTS_PER_PAGE).get_page(other_page)
     return PortalDocuments(to_sign=to_sign, signed=signed, other=other)
 
 

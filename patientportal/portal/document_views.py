@@ -81,9 +81,13 @@ def document_pages(document: object) -> range:
 def document_list(request: HttpRequest) -> HttpResponse:
     portal = request.portal  # type: ignore[attr-defined]
     can_sign = Feature.DOCUMENT_SIGNING in portal.features
-    documents = selectors.portal_documents(patient=portal.patient, can_sign=can_sign)
+    documents = selectors.portal_documents(
+        patient=portal.patient, can_sign=can_sign, other_page=request.GET.get("page")
+    )
     patient_record_viewed(patient=portal.patient, actor=request.user, what="portal.documents")
-    return render(request, "portal/documents/list.html", {"documents": documents, "can_sign": can_sign})
+    return render(
+        request, "portal/documents/list.html", {"documents": documents, "can_sign": can_sign, "page": documents.other}
+    )
 
 
 @require_GET

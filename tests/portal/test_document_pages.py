@@ -249,9 +249,10 @@ def test_the_documents_page_needs_a_fixed_number_of_queries(world, count, django
         )
     client = client_for(world.patient_user_1)
     client.get("/portal/documents/")
-    # Session, user, portal access (with patient and clinic), the documents with their requests and
-    # signatures in one query, the audit record, the cart count, and the session save (4 statements).
-    with django_assert_num_queries(9):
+    # Session, user, portal access (with patient and clinic), the documents to sign and signed with
+    # their requests and signatures in one query, the other documents' count and page, the audit
+    # record, the cart count, and the session save (4 statements).
+    with django_assert_num_queries(11):
         page = client.get("/portal/documents/")
     assert page.text.count("Review and sign") == count and page.text.count("Download signed copy") == count
     assert "Result 0" in page.text
@@ -287,3 +288,26 @@ def test_a_request_that_expired_says_so_in_the_list(world, documents):
     world.clinic_a.save()
     page = client_for(world.patient_user_1).get("/portal/documents/").text
     assert "Signing expired" in page and "Ask the clinic to send it again." not in page
+
+
+def test_other_documents_come_twenty_a_page_newest_first_below_those_to_sign(world, documents):
+    for index in range(24):
+        document_upload(
+            patient=world.p1,
+            data=f"Result {index}".encode(),
+            filename="r.txt",
+            doc_type="lab_result",
+            title=f"Result {index:02d}",
+            visible_in_portal=True,
+            actor=world.staff_a,
+        )
+    client = client_for(world.patient_user_1)
+    first = client.get("/portal/documents/")
+    titles = [document.title for document in first.context["page"].object_list]
+    assert len(titles) == 20 and titles[0] == "Result 23" and "Page 1 of 2" in first.text
+    assert "1 document needs your signature" in first.text
+    second = client.get("/portal/documents/?page=2")
+    titles += [document.title for document in second.context["page"].object_list]
+    # Every other document exactly once: the 24 results and the lab report, never the one to sign or hidden.
+    assert sorted(titles) == sorted([f"Result {index:02d}" for index in range(24)] + ["Lipid panel"])
+    assert client.get("/portal/documents/?page=99").context["page"].number == 2
