@@ -1,7 +1,7 @@
 from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -82,8 +82,9 @@ def staff_document_get(*, clinic: object, document_id: int) -> Document:
     return document
 
 
-def documents_for_patient_staff(*, patient: object) -> list[Document]:
-    return list(
+def documents_for_patient_staff(*, patient: object) -> QuerySet[Document]:
+    """Every document of the patient, newest first (hidden ones included: staff see all)."""
+    return (
         Document.objects.for_patient(patient)
         .select_related("signature_request", "uploaded_by")
         .order_by("-uploaded_at", "-id")

@@ -2,6 +2,7 @@
 signature request, and reading, downloading and checking what was signed."""
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -25,9 +26,12 @@ from patientportal.documents.services import (
 )
 from patientportal.patients import selectors as patient_selectors
 from patientportal.patients.selectors import portal_users_for_patient
+from patientportal.patients.services import patient_record_viewed
 from patientportal.portal.document_views import document_pages, rendered_page, signed_copy_response
 from patientportal.staff.access import staff_view
 from patientportal.staff.document_forms import DocumentUploadFormSet, SignatureRequestForm
+
+DOCUMENTS_PER_PAGE = 25
 
 
 def _upload_one(request: HttpRequest, form: object, patient: object) -> Document | None:
@@ -104,6 +108,19 @@ def document_upload_page(request: HttpRequest, patient_id: int) -> HttpResponse:
         {"formset": formset, "patient": patient, "can_sign": can_sign},
         status=400 if request.method == "POST" else 200,
     )
+
+
+@require_GET
+@staff_view()
+def patient_documents(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """Every document of one patient, newest first, 25 a page."""
+    clinic = request.clinic  # type: ignore[attr-defined]
+    patient = patient_selectors.patient_get_for_clinic(clinic=clinic, patient_id=patient_id)
+    patient_record_viewed(patient=patient, actor=request.user, what="documents")
+    page = Paginator(selectors.documents_for_patient_staff(patient=patient), DOCUMENTS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "staff/documents/patient_documents.html", {"patient": patient, "page": page})
 
 
 @require_GET

@@ -84,6 +84,11 @@ urlpatterns = [
         name="order_action",
     ),
     path(
+        "<slug:clinic_slug>/patients/<int:patient_id>/documents/",
+        document_views.patient_documents,
+        name="patient_documents",
+    ),
+    path(
         "<slug:clinic_slug>/patients/<int:patient_id>/documents/new/",
         document_views.document_upload_page,
         name="document_upload",

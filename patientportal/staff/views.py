@@ -33,6 +33,7 @@ from patientportal.staff.forms import (
 
 PATIENTS_PER_PAGE = 25
 RECORD_APPOINTMENTS = 25
+RECORD_DOCUMENTS = 10  # the newest on the record; all of them on the patient's documents page
 
 
 @login_required
@@ -112,7 +113,7 @@ def render_patient_record(
         "enable_form": enable_form or PortalEnableForm(initial={"email": patient.email}),
         "invite_form": invite_form or InvitationSendForm(),
         "appointments": list(appointments_for_patient_staff(patient=patient)[:RECORD_APPOINTMENTS]),
-        "documents": documents_for_patient_staff(patient=patient),
+        "documents": list(documents_for_patient_staff(patient=patient)[:RECORD_DOCUMENTS]),
     }
     return render(request, "staff/patient_detail.html", context, status=status)
 

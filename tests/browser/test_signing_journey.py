@@ -153,3 +153,16 @@ def test_staff_ask_to_sign_a_document_already_stored(world, new_page):
     page.get_by_role("button", name="Ask the patient to sign").click()
     expect(page.get_by_text("The patient has been asked to sign.")).to_be_visible()
     expect(page.locator(".badge", has_text="Pending")).to_be_visible()
+
+
+@pytest.mark.parametrize("width", [375, 1280])
+def test_all_documents_of_a_patient(world, new_page, width):
+    for index in range(3):
+        upload(world, sign_days=None if index else 30, title=f"Form {index}")
+    page = new_page(width)
+    sign_in(page, "staff@alpha.example")
+    page.goto(f"/staff/alpha/patients/{world.p1.pk}/")
+    page.get_by_role("link", name="All documents of this patient").click()
+    expect(page.get_by_role("heading", name="Documents of Paula One")).to_be_visible()
+    expect(page.get_by_text("3 documents, newest first")).to_be_visible()
+    check_page(page, "staff-patient-documents")

@@ -382,3 +382,36 @@ def test_several_files_to_sign_uploaded_together_make_one_email(world, django_ca
     [message] = mailoutbox
     assert message.subject.endswith("Alpha Clinic asks you to sign 2 documents")
     assert "has added 2 documents for Paula One to sign" in message.body and "The first is due by" in message.body
+
+
+def test_the_record_shows_the_newest_ten_and_all_documents_come_25_a_page(world):
+    for index in range(27):
+        upload(world, sign_days=None, data=f"Note {index}".encode(), filename="n.txt", title=f"Note {index:02d}")
+    client = client_for(world.staff_a)
+    record = client.get(f"/staff/alpha/patients/{world.p1.pk}/")
+    assert (
+        record.text.count("/staff/alpha/documents/") == 10 and "Note 26" in record.text and "Note 16" not in record.text
+    )
+    assert f'href="/staff/alpha/patients/{world.p1.pk}/documents/"' in record.text
+    first = client.get(f"/staff/alpha/patients/{world.p1.pk}/documents/")
+    assert "27 documents, newest first" in first.text and "Page 1 of 2" in first.text
+    second = client.get(f"/staff/alpha/patients/{world.p1.pk}/documents/?page=2")
+    titles = [document.title for document in [*first.context["page"].object_list, *second.context["page"].object_list]]
+    assert titles == [f"Note {index:02d}" for index in range(26, -1, -1)]
+
+
+def test_the_patients_documents_page_is_scoped_and_needs_a_fixed_number_of_queries(world, django_assert_num_queries):
+    assert_staff_url_is_scoped(world, f"/staff/alpha/patients/{world.p1.pk}/documents/")
+    assert client_for(world.owner_b).get(f"/staff/beta/patients/{world.p1.pk}/documents/").status_code == 404
+    client = client_for(world.staff_a)
+    for count in (1, 30):
+        while Document.objects.filter(patient=world.p1).count() < count:
+            upload(world, sign_days=None, data=b"note", filename="n.txt", title="Note")
+        client.get(f"/staff/alpha/patients/{world.p1.pk}/documents/")
+        with django_assert_num_queries(QUERIES_ON_THE_PATIENTS_DOCUMENTS_PAGE):
+            client.get(f"/staff/alpha/patients/{world.p1.pk}/documents/")
+
+
+# Session, user, membership (with clinic), patient, the audit record, the documents' count and
+# page (with requests and uploaders joined), and the session save (3 statements).
+QUERIES_ON_THE_PATIENTS_DOCUMENTS_PAGE = 10
