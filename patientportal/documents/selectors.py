@@ -6,7 +6,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from patientportal.documents.choices import SignatureStatus
-from patientportal.documents.models import Document, SignatureRequest
+from patientportal.documents.models import Document, Signature, SignatureRequest
 
 OTHER_DOCUMENTS_PER_PAGE = 20
 
@@ -96,3 +96,9 @@ def signature_request_of(document: Document) -> SignatureRequest | None:
         return document.signature_request
     except SignatureRequest.DoesNotExist:
         return None
+
+
+def signature_of(document: Document) -> Signature | None:
+    """The document's signature, if it was signed."""
+    request = signature_request_of(document)
+    return getattr(request, "signature", None) if request else None

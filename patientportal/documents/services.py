@@ -141,6 +141,21 @@ def _ask_to_sign(
     return request
 
 
+def signature_can_be_requested(*, document: Document) -> bool:
+    """Is asking to sign on offer for this stored document: the plan has signing,
+    the file is a PDF or an image, and no request is pending or signed?
+    (`signature_request_send` checks the file itself too.)"""
+    if not clinic_has_feature(document.clinic, Feature.DOCUMENT_SIGNING):
+        return False
+    if document.content_type not in SIGNABLE_TYPES:
+        return False
+    try:
+        status = document.signature_request.status_at(timezone.now())
+    except SignatureRequest.DoesNotExist:
+        return True
+    return status not in (SignatureStatus.PENDING, SignatureStatus.SIGNED)
+
+
 @transaction.atomic
 def signature_request_send(*, document: Document, due_days: int, actor: object) -> SignatureRequest:
     """Ask for a signature on a stored document: a reference document, or one whose

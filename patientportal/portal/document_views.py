@@ -97,7 +97,7 @@ def document_detail(request: HttpRequest, document_id: int) -> HttpResponse:
     document = selectors.portal_document_get(patient=portal.patient, document_id=document_id)
     document_accessed(document=document, actor=request.user, what="viewed")
     signature_request = selectors.signature_request_of(document)
-    signature = getattr(signature_request, "signature", None) if signature_request else None
+    signature = selectors.signature_of(document)
     return render(
         request,
         "portal/documents/detail.html",
@@ -150,8 +150,7 @@ def signed_copy(request: HttpRequest, document_id: int) -> HttpResponse:
 
 
 def signed_copy_response(document: object) -> HttpResponse:
-    signature_request = selectors.signature_request_of(document)  # type: ignore[arg-type]
-    signature = getattr(signature_request, "signature", None) if signature_request else None
+    signature = selectors.signature_of(document)  # type: ignore[arg-type]
     if signature is None:
         raise Http404
     return file_response(

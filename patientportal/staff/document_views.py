@@ -11,15 +11,15 @@ from django.views.decorators.http import require_GET, require_POST
 
 from patientportal.clinics.features import Feature, clinic_has_feature
 from patientportal.documents import selectors
-from patientportal.documents.choices import SignatureStatus
 from patientportal.documents.errors import DocumentError
-from patientportal.documents.files import MAX_BYTES, SIGNABLE_TYPES, UnacceptableFile
+from patientportal.documents.files import MAX_BYTES, UnacceptableFile
 from patientportal.documents.models import Document
 from patientportal.documents.responses import file_response
 from patientportal.documents.services import (
     document_accessed,
     document_integrity_ok,
     document_upload,
+    signature_can_be_requested,
     signature_request_send,
     signature_requests_announce,
     signature_withdraw,
@@ -129,7 +129,7 @@ def document_detail(request: HttpRequest, document_id: int) -> HttpResponse:
     document = selectors.staff_document_get(clinic=request.clinic, document_id=document_id)  # type: ignore[attr-defined]
     document_accessed(document=document, actor=request.user, what="viewed")
     signature_request = selectors.signature_request_of(document)
-    signature = getattr(signature_request, "signature", None) if signature_request else None
+    signature = selectors.signature_of(document)
     return render(
         request,
         "staff/documents/detail.html",
@@ -140,21 +140,14 @@ def document_detail(request: HttpRequest, document_id: int) -> HttpResponse:
             "events": list(signature_request.events.select_related("actor")) if signature_request else [],
             "integrity_ok": document_integrity_ok(document),
             "pages": document_pages(document),
-            "request_form": _request_form_for(request, document, signature_request),
+            "request_form": _request_form_for(document),
         },
     )
 
 
-def _request_form_for(request: HttpRequest, document: object, signature_request: object) -> object:
-    """The "ask to sign" form, where it applies: the plan has signing, the file can be signed,
-    and no request is pending or signed."""
-    if not clinic_has_feature(request.clinic, Feature.DOCUMENT_SIGNING):  # type: ignore[attr-defined]
-        return None
-    if document.content_type not in SIGNABLE_TYPES:  # type: ignore[attr-defined]
-        return None
-    if signature_request and signature_request.display_status() in (SignatureStatus.PENDING, SignatureStatus.SIGNED):  # type: ignore[attr-defined]
-        return None
-    return SignatureRequestForm()
+def _request_form_for(document: object) -> SignatureRequestForm | None:
+    """The "ask to sign" form, where asking applies."""
+    return SignatureRequestForm() if signature_can_be_requested(document=document) else None  # type: ignore[arg-type]
 
 
 @require_POST
@@ -207,8 +200,7 @@ def signed_copy(request: HttpRequest, document_id: int) -> HttpResponse:
 @staff_view()
 def signature_image(request: HttpRequest, document_id: int) -> HttpResponse:
     document = selectors.staff_document_get(clinic=request.clinic, document_id=document_id)  # type: ignore[attr-defined]
-    signature_request = selectors.signature_request_of(document)
-    signature = getattr(signature_request, "signature", None) if signature_request else None
+    signature = selectors.signature_of(document)
     if signature is None:
         raise Http404
     return file_response(signature.image.open("rb"), content_type="image/png", title="signature", inline=True)

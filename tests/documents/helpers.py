@@ -27,12 +27,22 @@ def data_url(data: bytes, kind="png") -> str:
 STROKES = '[{"points": [{"x": 1, "y": 2, "time": 1, "pressure": 0.5}, {"x": 30, "y": 20, "time": 2}]}]'
 
 
-def upload(world, *, patient=None, data=None, sign_days=30, visible=True, title="Consent form", filename="c.pdf"):
+def upload(
+    world,
+    *,
+    patient=None,
+    data=None,
+    sign_days=30,
+    visible=True,
+    title="Consent form",
+    filename="c.pdf",
+    doc_type="consent_form",
+):
     return document_upload(
         patient=patient or world.p1,
         data=data if data is not None else pdf_bytes(title),
         filename=filename,
-        doc_type="consent_form",
+        doc_type=doc_type,
         title=title,
         visible_in_portal=visible,
         signature_due_days=sign_days,

@@ -45,6 +45,11 @@ def documents(world):
     }
 
 
+def lab_result(world, title):
+    """A small reference document in Paula's portal."""
+    return upload(world, sign_days=None, data=title.encode(), filename="r.txt", doc_type="lab_result", title=title)
+
+
 def sign_data(document, **overrides):
     return {
         "full_name": "Paula One",
@@ -195,15 +200,7 @@ def test_signed_copies_of_another_patients_or_clinics_signed_documents_are_404(w
 
 
 def test_a_title_in_any_script_gives_a_working_download_name(world):
-    document = document_upload(
-        patient=world.p1,
-        data=pdf_bytes("Résultats"),
-        filename="r.pdf",
-        doc_type="lab_result",
-        title="Résultats sanguins — 血液検査",
-        visible_in_portal=True,
-        actor=world.staff_a,
-    )
+    document = upload(world, sign_days=None, doc_type="lab_result", title="Résultats sanguins — 血液検査")
     response = client_for(world.patient_user_1).get(f"/portal/documents/{document.pk}/file/")
     assert response.status_code == 200
     assert response["Content-Disposition"] == (
@@ -238,15 +235,7 @@ def test_the_documents_page_needs_a_fixed_number_of_queries(world, count, django
     for index in range(count):
         upload(world, title=f"To sign {index}")
         sign(world, upload(world, title=f"Signed {index}"))
-        document_upload(
-            patient=world.p1,
-            data=f"Result {index}".encode(),
-            filename="r.txt",
-            doc_type="lab_result",
-            title=f"Result {index}",
-            visible_in_portal=True,
-            actor=world.staff_a,
-        )
+        lab_result(world, f"Result {index}")
     client = client_for(world.patient_user_1)
     client.get("/portal/documents/")
     # Session, user, portal access (with patient and clinic), the documents to sign and signed with
@@ -292,15 +281,7 @@ def test_a_request_that_expired_says_so_in_the_list(world, documents):
 
 def test_other_documents_come_twenty_a_page_newest_first_below_those_to_sign(world, documents):
     for index in range(24):
-        document_upload(
-            patient=world.p1,
-            data=f"Result {index}".encode(),
-            filename="r.txt",
-            doc_type="lab_result",
-            title=f"Result {index:02d}",
-            visible_in_portal=True,
-            actor=world.staff_a,
-        )
+        lab_result(world, f"Result {index:02d}")
     client = client_for(world.patient_user_1)
     first = client.get("/portal/documents/")
     titles = [document.title for document in first.context["page"].object_list]

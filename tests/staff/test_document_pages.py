@@ -26,6 +26,22 @@ def management(total=3) -> dict:
     }
 
 
+def post_one_form_to_sign(world):
+    """Staff upload one consent form to be signed through the upload page."""
+    data = {
+        **management(1),
+        **row(
+            0,
+            file=SimpleUploadedFile("consent.pdf", pdf_bytes()),
+            title="Consent",
+            doc_type="consent_form",
+            signature_required="on",
+            due_days="14",
+        ),
+    }
+    return client_for(world.staff_a).post(f"/staff/alpha/patients/{world.p1.pk}/documents/new/", data, follow=True)
+
+
 def test_staff_upload_several_files_at_once_and_a_bad_one_is_refused_alone(world):
     data = {
         **management(),
@@ -213,21 +229,8 @@ def test_a_reference_document_sends_no_email_and_staff_are_told_when_nobody_can_
         upload(world, sign_days=None, title="Lipid panel")
     assert mailoutbox == []
     PortalAccess.objects.filter(patient=world.p1).update(status="disabled")
-    data = {
-        **management(1),
-        **row(
-            0,
-            file=SimpleUploadedFile("consent.pdf", pdf_bytes()),
-            title="Consent",
-            doc_type="consent_form",
-            signature_required="on",
-            due_days="14",
-        ),
-    }
     with django_capture_on_commit_callbacks(execute=True):
-        response = client_for(world.staff_a).post(
-            f"/staff/alpha/patients/{world.p1.pk}/documents/new/", data, follow=True
-        )
+        response = post_one_form_to_sign(world)
     assert "has no active portal account, so nobody can sign yet" in response.text
     assert mailoutbox == []
 
@@ -320,21 +323,8 @@ def test_a_deactivated_account_is_not_emailed_and_does_not_count_as_a_signer(
 ):
     world.patient_user_1.is_active = False
     world.patient_user_1.save()
-    data = {
-        **management(1),
-        **row(
-            0,
-            file=SimpleUploadedFile("consent.pdf", pdf_bytes()),
-            title="Consent",
-            doc_type="consent_form",
-            signature_required="on",
-            due_days="14",
-        ),
-    }
     with django_capture_on_commit_callbacks(execute=True):
-        response = client_for(world.staff_a).post(
-            f"/staff/alpha/patients/{world.p1.pk}/documents/new/", data, follow=True
-        )
+        response = post_one_form_to_sign(world)
     assert "nobody can sign yet" in response.text
     assert mailoutbox == []
 
