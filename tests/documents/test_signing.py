@@ -227,32 +227,18 @@ def test_stroke_data_must_describe_a_drawing(strokes):
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_submissions_racing_sign_exactly_once(world):
-    import threading
-
-    from django.db import connections
+    from tests.races import race
 
     if connection.vendor != "postgresql":
         pytest.skip("row locks need PostgreSQL: run with DATABASE_URL=postgres://…")
     document = upload(world)
-    barrier = threading.Barrier(2)
-    outcomes = []
 
     def submit():
-        try:
-            barrier.wait()
-            sign(world, document)
-            outcomes.append("signed")
-        except DocumentError as error:
-            outcomes.append(error.code)
-        finally:
-            connections.close_all()
+        sign(world, document)
+        return "signed"
 
-    threads = [threading.Thread(target=submit) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert sorted(outcomes) == ["not_pending", "signed"]
+    outcomes = race([submit, submit], refused=DocumentError)
+    assert outcomes == ["not_pending", "signed"]
     assert Signature.objects.count() == 1
 
 

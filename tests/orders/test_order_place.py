@@ -1,7 +1,5 @@
-import threading
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from patientportal.catalog.models import Product, StockAdjustment
 from patientportal.orders.cart import cart_add_item, cart_item_count
@@ -11,6 +9,7 @@ from patientportal.orders.models import Order
 from patientportal.orders.services import order_place
 from tests.factories import PatientFactory, PortalAccessFactory, ProductFactory
 from tests.orders.helpers import place_order
+from tests.races import race
 
 pytestmark = pytest.mark.django_db
 
@@ -104,25 +103,16 @@ def test_two_patients_racing_for_the_last_unit_exactly_one_gets_it(world):
     patients = [world.p1, world.p2]
     for patient in patients:
         cart_add_item(patient=patient, product=last, quantity=1)
-    barrier = threading.Barrier(2)
-    outcomes = []
 
-    def buy(patient):
-        try:
-            barrier.wait()
+    def buyer(patient):
+        def buy():
             order_place(patient=patient, notes="", actor=patient.portal_accesses.first().user)
-            outcomes.append("ordered")
-        except OrderError as error:
-            outcomes.append(error.code)
-        finally:
-            connections.close_all()
+            return "ordered"
 
-    threads = [threading.Thread(target=buy, args=(patient,)) for patient in patients]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert sorted(outcomes) == ["ordered", "sold_out_meanwhile"]
+        return buy
+
+    outcomes = race([buyer(patient) for patient in patients], refused=OrderError)
+    assert outcomes == ["ordered", "sold_out_meanwhile"]
     assert Product.objects.get(pk=last.pk).stock == 0
     assert Order.objects.count() == 1
 
@@ -162,23 +152,11 @@ def test_the_same_cart_submitted_twice_at_once_makes_one_order(world):
         pytest.skip("row locks need PostgreSQL: run with DATABASE_URL=postgres://…")
     product = ProductFactory(clinic=world.clinic_a, stock=5)
     cart_add_item(patient=world.p1, product=product, quantity=2)
-    barrier = threading.Barrier(2)
-    outcomes = []
 
     def submit():
-        try:
-            barrier.wait()
-            order_place(patient=world.p1, notes="", actor=world.patient_user_1)
-            outcomes.append("ordered")
-        except OrderError as error:
-            outcomes.append(error.code)
-        finally:
-            connections.close_all()
+        order_place(patient=world.p1, notes="", actor=world.patient_user_1)
+        return "ordered"
 
-    threads = [threading.Thread(target=submit) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert sorted(outcomes) == ["cart_empty", "ordered"]
+    outcomes = race([submit, submit], refused=OrderError)
+    assert outcomes == ["cart_empty", "ordered"]
     assert Order.objects.count() == 1 and Product.objects.get(pk=product.pk).stock == 3
