@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "patientportal.documents",
     "patientportal.portal",
     "patientportal.staff",
+    "patientportal.hub",
+    "patientportal.demo",
 ]
 
 MIDDLEWARE = [
@@ -72,7 +74,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "patientportal.core.middleware.InactivityLogoutMiddleware",
-    "patientportal.core.middleware.AccessDenialAuditMiddleware",
+    "patientportal.audit.middleware.AccessDenialAuditMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -145,7 +147,7 @@ LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
 
-ACCOUNT_ADAPTER = "patientportal.accounts.adapter.PortalAccountAdapter"
+ACCOUNT_ADAPTER = "patientportal.patients.account_adapter.InvitationAccountAdapter"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
@@ -244,11 +246,15 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS: list = [BASE_DIR / "static"]
-# Front-end libraries installed from the npm registry (`npm ci`), served from our own origin.
-_SIGNATURE_PAD = BASE_DIR / "node_modules" / "signature_pad" / "dist"
-if _SIGNATURE_PAD.is_dir():
-    STATICFILES_DIRS.append(("vendor/signature_pad", _SIGNATURE_PAD))
-# A Unicode font for signed copies and typed signatures (npm package dejavu-fonts-ttf).
+# Front-end libraries installed from the npm registry (`npm ci`, production too), served from our
+# own origin. Without node_modules the folder is not added (so collectstatic does not stop on it),
+# but nothing is skipped silently: the system check core.E001 stops `check`, `runserver` and
+# `migrate` naming the missing file (patientportal/core/checks.py).
+SIGNATURE_PAD_DIR = BASE_DIR / "node_modules" / "signature_pad" / "dist"
+if SIGNATURE_PAD_DIR.is_dir():
+    STATICFILES_DIRS.append(("vendor/signature_pad", SIGNATURE_PAD_DIR))
+# A Unicode font for signed copies and typed signatures (npm package dejavu-fonts-ttf); a missing
+# file is reported by the system check core.E002.
 DOCUMENT_FONT_PATH = Path(
     env_str("DOCUMENT_FONT_PATH", str(BASE_DIR / "node_modules" / "dejavu-fonts-ttf" / "ttf" / "DejaVuSans.ttf"))
 )

@@ -108,7 +108,7 @@ def build_data() -> dict:
             placed_by=template.placed_by,
         )
         OrderItem.objects.create(order=order, name="Bench item", unit_price_cents=1000, quantity=1, taxable=True)
-    from patientportal.documents.demo_files import demo_pdf
+    from patientportal.demo.files import demo_pdf
     from patientportal.documents.services import document_upload
 
     nurse = harbor.staff_memberships.get(user__email="nurse@harbor.example").user
@@ -147,7 +147,7 @@ def signed_copy_timings() -> list[tuple[str, float]]:
 
     from PIL import Image
 
-    from patientportal.documents.demo_files import demo_pdf
+    from patientportal.demo.files import demo_pdf
     from patientportal.documents.signature_input import typed_signature_png
     from patientportal.documents.signed_copy import build_signed_copy
 

@@ -1,33 +1,15 @@
-import time
-
 from allauth.account.models import EmailAddress
 from allauth.account.signals import password_reset
-from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 from django.http import HttpRequest
 
 from patientportal.accounts.emails import normalize_email
 from patientportal.audit import services as audit
-from patientportal.core.middleware import SESSION_IDLE_LIMIT, SESSION_LAST_ACTIVITY, SESSION_SIGNED_IN_AT
-
-
-def idle_limit_for(user: object) -> int:
-    """Staff accounts time out sooner than patients (they see many records)."""
-    from patientportal.clinics.models import StaffMembership
-
-    if StaffMembership.objects.filter(user=user).exists():
-        return settings.STAFF_IDLE_TIMEOUT_SECONDS
-    return settings.PATIENT_IDLE_TIMEOUT_SECONDS
 
 
 @receiver(user_logged_in)
 def on_login(sender: object, request: HttpRequest | None, user: object, **kwargs: object) -> None:
-    if request is not None and hasattr(request, "session"):
-        now = int(time.time())
-        request.session[SESSION_IDLE_LIMIT] = idle_limit_for(user)
-        request.session[SESSION_SIGNED_IN_AT] = now
-        request.session[SESSION_LAST_ACTIVITY] = now
     audit.record(action="accounts.login.succeeded", actor=user, obj=user)
 
 

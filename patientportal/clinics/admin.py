@@ -16,9 +16,24 @@ class ClinicAdminForm(forms.ModelForm):
 
 
 class StaffMembershipInline(admin.TabularInline):
+    """The team, to read. Adding and removing people goes through the clinic's
+    Team page (or `manage.py create_clinic`), whose services send the welcome
+    email, audit the change and keep the last owner from being removed."""
+
     model = StaffMembership
     extra = 0
-    autocomplete_fields = ["user"]
+    fields = ["user", "role", "created_at"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
 
 
 @admin.register(Clinic)
@@ -43,29 +58,3 @@ class ClinicAdmin(admin.ModelAdmin):
             obj=obj,
             metadata={"fields": sorted(form.changed_data), "via": "admin"},
         )
-
-    def save_formset(self, request: HttpRequest, form: forms.ModelForm, formset: object, change: bool) -> None:
-        super().save_formset(request, form, formset, change)  # type: ignore[arg-type]
-        for membership in getattr(formset, "new_objects", []):
-            audit.record(
-                action="clinics.staff_member.added",
-                actor=request.user,
-                clinic=membership.clinic,
-                obj=membership,
-                metadata={"role": membership.role, "via": "admin"},
-            )
-        for membership, fields in getattr(formset, "changed_objects", []):
-            audit.record(
-                action="clinics.staff_member.updated",
-                actor=request.user,
-                clinic=membership.clinic,
-                obj=membership,
-                metadata={"fields": fields, "via": "admin"},
-            )
-        for membership in getattr(formset, "deleted_objects", []):
-            audit.record(
-                action="clinics.staff_member.removed",
-                actor=request.user,
-                clinic=membership.clinic,
-                metadata={"role": membership.role, "via": "admin"},
-            )

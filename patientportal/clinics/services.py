@@ -61,24 +61,6 @@ def clinic_create(
 
 
 @transaction.atomic
-def clinic_change_plan(*, clinic: Clinic, plan: str, add_ons: list[str], actor: User | None) -> Clinic:
-    """Takes effect on the patients' next request: features are read per request."""
-    before = {"plan": clinic.plan, "add_ons": clinic.add_ons}
-    clinic.plan = plan
-    clinic.add_ons = sorted(set(add_ons))
-    clinic.full_clean()
-    clinic.save(update_fields=["plan", "add_ons", "updated_at"])
-    audit.record(
-        action="clinics.clinic.plan_changed",
-        actor=actor,
-        clinic=clinic,
-        obj=clinic,
-        metadata={"before": before, "after": {"plan": clinic.plan, "add_ons": clinic.add_ons}},
-    )
-    return clinic
-
-
-@transaction.atomic
 def staff_member_add(*, clinic: Clinic, email: str, role: str, actor: User | None) -> StaffMembership:
     """Give an account (new or existing) a role in the clinic and tell them by email."""
     user, created = user_get_or_create_for_email(email=email)

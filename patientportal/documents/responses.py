@@ -1,11 +1,16 @@
-"""File responses for documents: only ever after the caller checked access;
-correct type, nosniff, a safe file name, no caching, sandboxed when inline."""
+"""Responses for documents, shared by the portal and the staff area: only ever
+after the caller checked access; correct type, nosniff, a safe file name, no
+caching, sandboxed when inline."""
 
 from urllib.parse import quote
 
-from django.http import FileResponse, HttpResponse
+import pypdfium2 as pdfium
+from django.http import FileResponse, Http404, HttpResponse
 
-from patientportal.documents.files import safe_download_name
+from patientportal.documents.files import UnacceptableFile, pdf_page_count, safe_download_name
+from patientportal.documents.preview import MAX_PAGES, pdf_page_png
+from patientportal.documents.selectors import signature_of
+from patientportal.documents.services import document_bytes
 
 
 def file_response(handle: object, *, content_type: str, title: str, inline: bool) -> FileResponse:
@@ -36,3 +41,33 @@ def _harden(response: HttpResponse) -> None:
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+
+
+def document_pages(document: object) -> range:
+    """The page numbers shown on the page; none for an image, or for a PDF that
+    cannot be opened (uploads are checked, so only a damaged stored file)."""
+    if not document.is_pdf:  # type: ignore[attr-defined]
+        return range(0)
+    try:
+        count = pdf_page_count(document_bytes(document))  # type: ignore[arg-type]
+    except UnacceptableFile:
+        return range(0)
+    return range(1, min(count, MAX_PAGES) + 1)
+
+
+def rendered_page(document: object, page: int) -> HttpResponse:
+    if not document.is_pdf:  # type: ignore[attr-defined]
+        raise Http404
+    try:
+        return png_response(pdf_page_png(document_bytes(document), page))  # type: ignore[arg-type]
+    except (IndexError, pdfium.PdfiumError):
+        raise Http404 from None
+
+
+def signed_copy_response(document: object) -> HttpResponse:
+    signature = signature_of(document)  # type: ignore[arg-type]
+    if signature is None:
+        raise Http404
+    return file_response(
+        signature.signed_copy.open("rb"), content_type="application/pdf", title=f"{document.title} signed", inline=False
+    )  # type: ignore[attr-defined]

@@ -1,14 +1,13 @@
 """Orders: placing, the three state machines (status, payment, approval),
-approval, fulfilment, cancellation and the unpaid-order timer (PRODUCT.md F-8, F-9).
+approval, fulfilment and cancellation (PRODUCT.md F-8, F-9). What moves money
+(staff cancel with refund, the unpaid-order timer, closing checkouts) lives
+in `payments`, which sits above this app.
 
 Every move goes through `order_move`, which checks the machine's table in
 `orders.choices`, updates with compare-and-set, and records an OrderEvent
 and an audit event. Stock is taken when an order is placed and given back
 exactly once, by the move to Cancelled.
 """
-
-import datetime
-from functools import partial
 
 from django.conf import settings
 from django.db import transaction
@@ -201,17 +200,10 @@ def cancel_locked_order(order: Order, *, actor: object, reason: str) -> Order:
         cancellation_reason=reason[:500],
     )
     _release_stock(order, actor)
-    transaction.on_commit(partial(_close_checkouts, order.pk), robust=True)
     return order
 
 
-def _close_checkouts(order_id: int) -> None:
-    from patientportal.payments.services import order_checkouts_close
-
-    order_checkouts_close(order_id=order_id)
-
-
-def _email_patient(order: Order, kind: str) -> None:
+def order_email_patient(order: Order, kind: str) -> None:
     """Tell the patient what happened to their order (kind: approved, rejected, ready, cancelled, cancelled_unpaid)."""
     if not order.patient.email:
         return
@@ -240,7 +232,7 @@ def _pending_locked(order: Order) -> Order:
 def order_approve(*, order: Order, actor: object) -> Order:
     locked = _pending_locked(order)
     order_move(order=locked, machine="approval", to=Approval.APPROVED, actor=actor, payable_since=timezone.now())
-    _email_patient(locked, "approved")
+    order_email_patient(locked, "approved")
     return locked
 
 
@@ -258,7 +250,7 @@ def order_reject(*, order: Order, reason: str, actor: object) -> Order:
         rejection_reason=reason.strip()[:500],
     )
     cancel_locked_order(locked, actor=actor, reason=reason.strip())
-    _email_patient(locked, "rejected")
+    order_email_patient(locked, "rejected")
     return locked
 
 
@@ -266,7 +258,7 @@ def order_reject(*, order: Order, reason: str, actor: object) -> Order:
 def order_mark_ready(*, order: Order, actor: object) -> Order:
     locked = order_lock(order)
     order_move(order=locked, machine="status", to=OrderStatus.READY, actor=actor)
-    _email_patient(locked, "ready")
+    order_email_patient(locked, "ready")
     return locked
 
 
@@ -276,50 +268,7 @@ def order_complete(*, order: Order, actor: object) -> Order:
     return order_move(order=locked, machine="status", to=OrderStatus.COMPLETED, actor=actor)
 
 
-@transaction.atomic
-def order_cancel(*, order: Order, reason: str, actor: object) -> Order:
-    """Staff cancel; a paid order is refunded in full through its provider."""
-    if not reason.strip():
-        raise OrderError("reason_required")
-    locked = order_lock(order)
-    cancel_locked_order(locked, actor=actor, reason=reason.strip())
-    if locked.payment_status == PaymentStatus.PAID:
-        from patientportal.payments.services import payment_refund_order
-
-        payment_refund_order(order=locked, actor=actor, reason=reason.strip())
-    _email_patient(locked, "cancelled")
-    return locked
-
-
 def order_record_payment(*, order: Order, actor: object = None) -> Order:
     """Called by the payments service, inside its transaction, with the order locked."""
     order_move(order=order, machine="payment", to=PaymentStatus.PAID, actor=actor, paid_at=timezone.now())
     return order_move(order=order, machine="status", to=OrderStatus.PROCESSING, actor=actor)
-
-
-def cancel_unpaid_orders(*, now: datetime.datetime | None = None) -> list[str]:
-    """Cancel every order that has been payable but unpaid for longer than its
-    clinic allows, returning their stock. Safe to run at any time, as often as
-    wanted: each order is re-checked under its lock. An order with a payment
-    still processing, or flagged for staff to review, is left alone."""
-    from patientportal.payments.services import UNSETTLED
-
-    now = now or timezone.now()
-    cancelled = []
-    candidates = (
-        Order.objects.payable()
-        .select_related("clinic", "patient")
-        .filter(payable_since__isnull=False)
-        .exclude(payments__status__in=UNSETTLED)
-    )
-    for candidate in candidates:
-        if now - candidate.payable_since < datetime.timedelta(hours=candidate.clinic.unpaid_order_hours):
-            continue
-        with transaction.atomic():
-            locked = order_lock(candidate)
-            if not locked.is_payable or locked.payments.filter(status__in=UNSETTLED).exists():
-                continue  # paid, cancelled or being paid meanwhile
-            cancel_locked_order(locked, actor=None, reason="Not paid in time")
-            _email_patient(locked, "cancelled_unpaid")
-            cancelled.append(locked.number)
-    return cancelled

@@ -27,7 +27,6 @@ from patientportal.patients.services import patient_lock, portal_access_grant
 MAX_PENDING_INVITATIONS = 3
 MIN_EXPIRY = datetime.timedelta(hours=1)
 MAX_EXPIRY = datetime.timedelta(days=7)
-DEFAULT_EXPIRY = datetime.timedelta(hours=48)
 
 
 def token_hash(token: str) -> str:
@@ -124,13 +123,8 @@ def invitation_revoke(*, invitation: Invitation, actor: object, now: datetime.da
     return invitation
 
 
-def invitation_find(*, token: str) -> Invitation | None:
-    """The invitation a token belongs to, whatever its state; None if unknown."""
-    return invitation_find_by_digest(digest=token_hash(token))
-
-
 def invitation_find_by_digest(*, digest: str) -> Invitation | None:
-    """As invitation_find, from the token's SHA-256 (what the session keeps)."""
+    """The invitation whose token has this SHA-256 (what the session keeps), whatever its state; None if unknown."""
     invitation = Invitation.objects.select_related("clinic", "patient").filter(token_hash=digest).first()
     # The lookup is by hash; comparing the digests again in constant time
     # keeps any timing difference away from the secret.

@@ -1,4 +1,7 @@
-"""Payments: starting a checkout, applying provider events, refunds.
+"""Payments: starting a checkout, applying provider events, refunds, and the
+order use cases that move money (staff cancel with refund, the unpaid-order
+timer, closing the checkouts of a cancelled order). `orders` knows nothing of
+payment providers; this app sits above it.
 
 Provider events (webhooks, the test page, a retrieve on the return page) all
 go through `payment_event_apply`: each event id is recorded once; the order
@@ -9,6 +12,7 @@ backwards, so repeated or late events change nothing wrong.
 
 import datetime
 import logging
+from functools import partial
 
 import stripe
 from django.db import IntegrityError, transaction
@@ -18,7 +22,13 @@ from patientportal.audit import services as audit
 from patientportal.orders.choices import OrderStatus, PaymentStatus
 from patientportal.orders.errors import OrderError
 from patientportal.orders.models import Order
-from patientportal.orders.services import cancel_locked_order, order_lock, order_move, order_record_payment
+from patientportal.orders.services import (
+    cancel_locked_order,
+    order_email_patient,
+    order_lock,
+    order_move,
+    order_record_payment,
+)
 from patientportal.payments.models import (
     PAYMENT_ATTEMPT_TRANSITIONS,
     Payment,
@@ -85,6 +95,52 @@ def payment_start(*, order: Order, actor: object, success_url: str, cancel_url: 
         metadata={"provider": provider.identifier, "amount_cents": payment.amount_cents},
     )
     return payment
+
+
+def order_cancel_locked(order: Order, *, actor: object, reason: str) -> Order:
+    """Cancel a locked order and, once that commits, close its open checkouts."""
+    cancel_locked_order(order, actor=actor, reason=reason)
+    transaction.on_commit(partial(order_checkouts_close, order_id=order.pk), robust=True)
+    return order
+
+
+@transaction.atomic
+def order_cancel(*, order: Order, reason: str, actor: object) -> Order:
+    """Staff cancel; a paid order is refunded in full through its provider."""
+    if not reason.strip():
+        raise OrderError("reason_required")
+    locked = order_lock(order)
+    order_cancel_locked(locked, actor=actor, reason=reason.strip())
+    if locked.payment_status == PaymentStatus.PAID:
+        payment_refund_order(order=locked, actor=actor, reason=reason.strip())
+    order_email_patient(locked, "cancelled")
+    return locked
+
+
+def cancel_unpaid_orders(*, now: datetime.datetime | None = None) -> list[str]:
+    """Cancel every order that has been payable but unpaid for longer than its
+    clinic allows, returning their stock. Safe to run at any time, as often as
+    wanted: each order is re-checked under its lock. An order with a payment
+    still processing, or flagged for staff to review, is left alone."""
+    now = now or timezone.now()
+    cancelled = []
+    candidates = (
+        Order.objects.payable()
+        .select_related("clinic", "patient")
+        .filter(payable_since__isnull=False)
+        .exclude(payments__status__in=UNSETTLED)
+    )
+    for candidate in candidates:
+        if now - candidate.payable_since < datetime.timedelta(hours=candidate.clinic.unpaid_order_hours):
+            continue
+        with transaction.atomic():
+            locked = order_lock(candidate)
+            if not locked.is_payable or locked.payments.filter(status__in=UNSETTLED).exists():
+                continue  # paid, cancelled or being paid meanwhile
+            order_cancel_locked(locked, actor=None, reason="Not paid in time")
+            order_email_patient(locked, "cancelled_unpaid")
+            cancelled.append(locked.number)
+    return cancelled
 
 
 def order_checkouts_close(*, order_id: int) -> int:
@@ -235,7 +291,7 @@ def _refunded(payment: Payment, order: Order, event: ProviderEvent) -> str:
     if order.payment_status == PaymentStatus.PAID:
         order_move(order=order, machine="payment", to=PaymentStatus.REFUNDED, actor=None)
     if order.status in (OrderStatus.PROCESSING, OrderStatus.READY):
-        cancel_locked_order(order, actor=None, reason="Refunded at the payment provider")
+        order_cancel_locked(order, actor=None, reason="Refunded at the payment provider")
     return "refunded"
 
 
@@ -285,7 +341,7 @@ def order_refund(*, order: Order, actor: object, reason: str) -> Order:
     locked = order_lock(order)
     payment_refund_order(order=locked, actor=actor, reason=reason.strip())
     if locked.status in (OrderStatus.PROCESSING, OrderStatus.READY):
-        cancel_locked_order(locked, actor=actor, reason=reason.strip())
+        order_cancel_locked(locked, actor=actor, reason=reason.strip())
     return locked
 
 

@@ -1,10 +1,9 @@
 """Documents in the portal: the list, reading, downloading, and signing (PRODUCT.md F-10).
 Reference documents are on every plan; signing needs the Portal Add-on."""
 
-import pypdfium2 as pdfium
 from django import forms
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -15,10 +14,8 @@ from patientportal.documents import selectors
 from patientportal.documents.choices import SignatureMethod, SignatureStatus
 from patientportal.documents.consent import ACKNOWLEDGEMENT_TEXT, CONSENT_TEXT
 from patientportal.documents.errors import DocumentError
-from patientportal.documents.files import UnacceptableFile, pdf_page_count
-from patientportal.documents.preview import MAX_PAGES, pdf_page_png
-from patientportal.documents.responses import file_response, png_response
-from patientportal.documents.services import document_accessed, document_bytes, document_sign, signature_opened
+from patientportal.documents.responses import document_pages, file_response, rendered_page, signed_copy_response
+from patientportal.documents.services import document_accessed, document_sign, signature_opened
 from patientportal.documents.signature_input import (
     SignatureRejected,
     drawn_signature_png,
@@ -62,18 +59,6 @@ class SignForm(forms.Form):
         except SignatureRejected as rejected:
             self.add_error("method", rejected.message)
         return cleaned
-
-
-def document_pages(document: object) -> range:
-    """The page numbers shown on the page; none for an image, or for a PDF that
-    cannot be opened (uploads are checked, so only a damaged stored file)."""
-    if not document.is_pdf:  # type: ignore[attr-defined]
-        return range(0)
-    try:
-        count = pdf_page_count(document_bytes(document))  # type: ignore[arg-type]
-    except UnacceptableFile:
-        return range(0)
-    return range(1, min(count, MAX_PAGES) + 1)
 
 
 @require_GET
@@ -132,30 +117,12 @@ def document_page(request: HttpRequest, document_id: int, page: int) -> HttpResp
     return rendered_page(document, page)
 
 
-def rendered_page(document: object, page: int) -> HttpResponse:
-    if not document.is_pdf:  # type: ignore[attr-defined]
-        raise Http404
-    try:
-        return png_response(pdf_page_png(document_bytes(document), page))  # type: ignore[arg-type]
-    except (IndexError, pdfium.PdfiumError):
-        raise Http404 from None
-
-
 @require_GET
 @portal_view(Feature.DASHBOARD)
 def signed_copy(request: HttpRequest, document_id: int) -> HttpResponse:
     document = selectors.portal_document_get(patient=request.portal.patient, document_id=document_id)  # type: ignore[attr-defined]
     document_accessed(document=document, actor=request.user, what="signed_copy_downloaded")
     return signed_copy_response(document)
-
-
-def signed_copy_response(document: object) -> HttpResponse:
-    signature = selectors.signature_of(document)  # type: ignore[arg-type]
-    if signature is None:
-        raise Http404
-    return file_response(
-        signature.signed_copy.open("rb"), content_type="application/pdf", title=f"{document.title} signed", inline=False
-    )  # type: ignore[attr-defined]
 
 
 @require_http_methods(["GET", "POST"])

@@ -15,9 +15,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from patientportal.accounts.adapter import INVITATION_SESSION_KEY
 from patientportal.core.ratelimit import limit_exceeded
 from patientportal.core.request_context import client_ip
+from patientportal.patients.account_adapter import INVITATION_SESSION_KEY
 from patientportal.patients.errors import PatientError
 from patientportal.patients.invitations import (
     account_owns_email,

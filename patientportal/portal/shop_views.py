@@ -3,12 +3,13 @@ action works as a plain form post; with htmx it re-renders the cart drawer."""
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from patientportal.catalog import selectors as catalog
+from patientportal.catalog.responses import product_image_response
 from patientportal.clinics.features import Feature
 from patientportal.orders import cart as carts
 from patientportal.orders.errors import CartError
@@ -54,18 +55,7 @@ def product_detail(request: HttpRequest, product_id: int) -> HttpResponse:
 @portal_view(Feature.SHOP)
 def product_image(request: HttpRequest, product_id: int, size: str) -> HttpResponse:
     product = catalog.shop_product_get(clinic=request.portal.clinic, product_id=product_id)  # type: ignore[attr-defined]
-    return image_response(product, size)
-
-
-def image_response(product: object, size: str) -> FileResponse:
-    """A product picture streamed after the caller checked access (no public media URL)."""
-    field = {"thumbnail": product.thumbnail, "full": product.image}.get(size)  # type: ignore[attr-defined]
-    if not field:
-        raise Http404
-    response = FileResponse(field.open("rb"), content_type="image/webp")
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return product_image_response(product, size)
 
 
 @require_POST

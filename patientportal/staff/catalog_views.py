@@ -11,9 +11,9 @@ from django.views.decorators.http import require_GET, require_POST
 from patientportal.catalog import selectors
 from patientportal.catalog.errors import CatalogError
 from patientportal.catalog.models import Product
+from patientportal.catalog.responses import product_image_response
 from patientportal.catalog.services import PRODUCT_FIELDS, product_save, stock_adjust
 from patientportal.clinics.choices import Role
-from patientportal.portal.shop_views import image_response
 from patientportal.staff.access import staff_view
 from patientportal.staff.catalog_forms import ProductForm, ProductSearchForm, StockAdjustmentForm
 
@@ -120,4 +120,4 @@ def product_stock(request: HttpRequest, product_id: int) -> HttpResponse:
 @staff_view()
 def product_image(request: HttpRequest, product_id: int, size: str) -> HttpResponse:
     product = selectors.staff_product_get(clinic=request.clinic, product_id=product_id)  # type: ignore[attr-defined]
-    return image_response(product, size)
+    return product_image_response(product, size)

@@ -14,7 +14,7 @@ from patientportal.documents import selectors
 from patientportal.documents.errors import DocumentError
 from patientportal.documents.files import MAX_BYTES, UnacceptableFile
 from patientportal.documents.models import Document
-from patientportal.documents.responses import file_response
+from patientportal.documents.responses import document_pages, file_response, rendered_page, signed_copy_response
 from patientportal.documents.services import (
     document_accessed,
     document_integrity_ok,
@@ -27,7 +27,6 @@ from patientportal.documents.services import (
 from patientportal.patients import selectors as patient_selectors
 from patientportal.patients.selectors import portal_users_for_patient
 from patientportal.patients.services import patient_record_viewed
-from patientportal.portal.document_views import document_pages, rendered_page, signed_copy_response
 from patientportal.staff.access import staff_view
 from patientportal.staff.document_forms import DocumentUploadFormSet, SignatureRequestForm
 

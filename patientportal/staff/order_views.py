@@ -75,7 +75,7 @@ ACTIONS = {
     "ready": (orders.order_mark_ready, False, gettext_lazy("Marked ready for pickup. The patient was told.")),
     "complete": (orders.order_complete, False, gettext_lazy("Order completed.")),
     "reject": (orders.order_reject, True, gettext_lazy("Order rejected. Its stock was returned.")),
-    "cancel": (orders.order_cancel, True, gettext_lazy("Order cancelled. Its stock was returned.")),
+    "cancel": (payments.order_cancel, True, gettext_lazy("Order cancelled. Its stock was returned.")),
     "refund": (payments.order_refund, True, gettext_lazy("Payment refunded.")),
     "refund_flagged": (payments.flagged_payment_refund, True, gettext_lazy("The flagged payment was refunded.")),
 }

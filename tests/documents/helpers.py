@@ -3,7 +3,7 @@ import io
 
 from PIL import Image, ImageDraw
 
-from patientportal.documents.demo_files import demo_pdf
+from patientportal.demo.files import demo_pdf
 from patientportal.documents.services import document_upload
 
 

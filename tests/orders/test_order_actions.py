@@ -6,13 +6,12 @@ from patientportal.orders.choices import Approval, OrderStatus, PaymentStatus
 from patientportal.orders.errors import OrderError
 from patientportal.orders.services import (
     order_approve,
-    order_cancel,
     order_complete,
     order_mark_ready,
     order_reject,
 )
 from patientportal.payments.models import Payment, PaymentAttemptStatus, Refund
-from patientportal.payments.services import order_refund
+from patientportal.payments.services import order_cancel, order_refund
 from tests.factories import ProductFactory
 from tests.orders.helpers import pay, place_order, start_payment
 

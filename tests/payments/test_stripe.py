@@ -281,7 +281,7 @@ def test_a_retrieve_that_disagrees_on_the_amount_does_not_mark_paid(world, strip
 def test_cancelling_an_order_closes_its_open_stripe_checkout(
     world, stripe_payment, stripe_stub, django_capture_on_commit_callbacks
 ):
-    from patientportal.orders.services import order_cancel
+    from patientportal.payments.services import order_cancel
 
     order, payment = stripe_payment
     with django_capture_on_commit_callbacks(execute=True):
@@ -298,7 +298,7 @@ def test_cancelling_an_order_closes_its_open_stripe_checkout(
 def test_a_checkout_stripe_will_not_close_is_left_to_its_own_event(
     world, stripe_payment, stripe_stub, settings, django_capture_on_commit_callbacks
 ):
-    from patientportal.orders.services import order_cancel
+    from patientportal.payments.services import order_cancel
 
     order, payment = stripe_payment
     stub_base, settings.STRIPE_API_BASE = settings.STRIPE_API_BASE, "http://127.0.0.1:9"  # unreachable

@@ -153,7 +153,7 @@ def test_the_order_list_needs_a_fixed_number_of_queries(world, count, django_ass
 
 
 def test_the_confirmation_page_tells_the_true_state_of_a_cancelled_or_refunded_order(world):
-    from patientportal.orders.services import order_cancel
+    from patientportal.payments.services import order_cancel
 
     order = place_order(world)
     pay(order)

@@ -10,15 +10,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from patientportal.accounts.models import User
-from patientportal.catalog.demo_images import demo_product_image
 from patientportal.catalog.models import Product
 from patientportal.catalog.services import product_save
 from patientportal.clinics.choices import Role
 from patientportal.clinics.features import AddOn, Feature, Plan, clinic_has_feature
 from patientportal.clinics.models import Clinic, StaffMembership
 from patientportal.clinics.services import clinic_create
+from patientportal.demo.files import demo_pdf, demo_scan_png
+from patientportal.demo.images import demo_product_image
 from patientportal.documents.choices import SignatureMethod
-from patientportal.documents.demo_files import demo_pdf, demo_scan_png
 from patientportal.documents.models import Document
 from patientportal.documents.services import document_sign, document_upload
 from patientportal.documents.signature_input import typed_signature_png

@@ -2,7 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from patientportal.orders.services import cancel_unpaid_orders
+from patientportal.payments.services import cancel_unpaid_orders
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from patientportal.orders.services import cancel_unpaid_orders
+from patientportal.payments.services import cancel_unpaid_orders
 
 
 class Command(BaseCommand):

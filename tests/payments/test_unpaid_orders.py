@@ -10,10 +10,9 @@ from django.utils import timezone
 from patientportal.catalog.models import Product, StockAdjustment
 from patientportal.orders.choices import OrderStatus, PaymentStatus
 from patientportal.orders.models import Order
-from patientportal.orders.services import cancel_unpaid_orders
 from patientportal.payments.models import PaymentAttemptStatus
 from patientportal.payments.providers import ProviderEventKind
-from patientportal.payments.services import payment_event_apply
+from patientportal.payments.services import cancel_unpaid_orders, payment_event_apply
 from tests.factories import ProductFactory
 from tests.orders.helpers import event, place_order, start_payment
 
