@@ -63,3 +63,31 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
         raise AppendOnlyError("Audit events cannot be deleted.")
+
+
+class StateChange(models.Model):
+    """One move of a state machine that keeps no history of its own
+    (appointments, invitations, portal status and links, payments). Written
+    by `audit.transitions.transition` beside the audit event. Append-only."""
+
+    machine = models.CharField(max_length=60)
+    object_id = models.BigIntegerField()
+    from_state = models.CharField(max_length=30)
+    to_state = models.CharField(max_length=30)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    note = models.CharField(max_length=500, blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["machine", "object_id", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.machine} {self.object_id}: {self.from_state} → {self.to_state}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if self.pk is not None:
+            raise AppendOnlyError("State changes cannot be changed.")
+        super().save(*args, **kwargs)  # type: ignore[arg-type]

@@ -23,10 +23,14 @@ class SignatureStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
+# Stored states only. Pending → pending is asking again once the due date has
+# passed (expired is read from the clock, so the row still says pending; the
+# service refuses it before then); withdrawn → pending is asking again after a
+# withdrawal. The request's timeline goes on either way. Signed is final.
 SIGNATURE_TRANSITIONS: dict[str, frozenset[str]] = {
-    SignatureStatus.PENDING: frozenset({SignatureStatus.SIGNED, SignatureStatus.WITHDRAWN}),
+    SignatureStatus.PENDING: frozenset({SignatureStatus.PENDING, SignatureStatus.SIGNED, SignatureStatus.WITHDRAWN}),
     SignatureStatus.SIGNED: frozenset(),
-    SignatureStatus.WITHDRAWN: frozenset(),
+    SignatureStatus.WITHDRAWN: frozenset({SignatureStatus.PENDING}),
 }
 
 SIGNATURE_BADGES = {

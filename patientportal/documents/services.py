@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from patientportal.audit import services as audit
+from patientportal.audit.transitions import transition
 from patientportal.clinics.features import Feature, clinic_has_feature
 from patientportal.core import request_context
 from patientportal.core.emails import queue_templated_email
@@ -32,24 +33,14 @@ from patientportal.documents.files import (
     pdf_page_count,
     sha256_hex,
 )
-from patientportal.documents.models import Document, Signature, SignatureEvent, SignatureRequest
+from patientportal.documents.machines import SIGNATURE_REQUEST, signature_event
+from patientportal.documents.models import Document, Signature, SignatureRequest
 from patientportal.documents.preview import MAX_PAGES
 from patientportal.documents.signed_copy import build_signed_copy, signed_copy_possible
 from patientportal.patients.links import record_link_query
 from patientportal.patients.selectors import portal_users_for_patient
 
 MIN_DUE_DAYS, MAX_DUE_DAYS, DEFAULT_DUE_DAYS = 1, 365, 30
-
-
-def _event(request: SignatureRequest, kind: str, actor: object) -> SignatureEvent:
-    info = request_context.current()
-    return SignatureEvent.objects.create(
-        request=request,
-        kind=kind,
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
-        ip_address=info.ip,
-        user_agent=info.user_agent,
-    )
 
 
 @transaction.atomic
@@ -117,27 +108,34 @@ def _ask_to_sign(
             requested_by=actor,
             expires_at=expires_at,
         )
-    else:
-        SignatureRequest.objects.filter(pk=existing.pk).update(
-            status=SignatureStatus.PENDING,
-            expires_at=expires_at,
-            requested_by=actor,
-            requested_at=now,
-            withdrawn_by=None,
-            withdrawn_at=None,
+        signature_event(request, SignatureEventKind.REQUESTED, actor)
+        audit.record(
+            action="documents.signature.requested",
+            actor=actor,
+            clinic=document.clinic,
+            patient=document.patient,
+            obj=request,
+            metadata={"due_days": due_days, "again": False},
         )
-        request = SignatureRequest.objects.get(pk=existing.pk)
-    _event(request, SignatureEventKind.REQUESTED, actor)
+    else:
+        request = existing
+        transition(
+            machine=SIGNATURE_REQUEST,
+            obj=request,
+            to=SignatureStatus.PENDING,
+            actor=actor,
+            fields={
+                "expires_at": expires_at,
+                "requested_by": actor,
+                "requested_at": now,
+                "withdrawn_by": None,
+                "withdrawn_at": None,
+            },
+            audit_action="documents.signature.requested",
+            audit_metadata={"due_days": due_days, "again": True},
+        )
     if notify:
         _tell_signers([request])
-    audit.record(
-        action="documents.signature.requested",
-        actor=actor,
-        clinic=document.clinic,
-        patient=document.patient,
-        obj=request,
-        metadata={"due_days": due_days, "again": existing is not None},
-    )
     return request
 
 
@@ -246,21 +244,20 @@ def signature_withdraw(*, request: SignatureRequest, actor: object) -> Signature
     locked = SignatureRequest.objects.select_for_update().get(pk=request.pk)
     if locked.status_at(timezone.now()) != SignatureStatus.PENDING:
         raise DocumentError("not_pending")
-    now = timezone.now()
-    SignatureRequest.objects.filter(pk=locked.pk, status=SignatureStatus.PENDING).update(
-        status=SignatureStatus.WITHDRAWN, withdrawn_by=actor, withdrawn_at=now
-    )
-    locked.refresh_from_db()
-    _event(locked, SignatureEventKind.WITHDRAWN, actor)
-    audit.record(
-        action="documents.signature.withdrawn", actor=actor, clinic=locked.clinic, patient=locked.patient, obj=locked
+    transition(
+        machine=SIGNATURE_REQUEST,
+        obj=locked,
+        to=SignatureStatus.WITHDRAWN,
+        actor=actor,
+        fields={"withdrawn_by": actor, "withdrawn_at": timezone.now()},
+        audit_action="documents.signature.withdrawn",
     )
     return locked
 
 
 def signature_opened(*, request: SignatureRequest, actor: object) -> None:
     """The signer opened the signing page (part of the evidence timeline)."""
-    _event(request, SignatureEventKind.OPENED, actor)
+    signature_event(request, SignatureEventKind.OPENED, actor)
     audit.record(
         action="documents.document.viewed",
         actor=actor,
@@ -333,7 +330,7 @@ def document_sign(
     current_sha = sha256_hex(original)
     if current_sha != shown_sha256 or current_sha != locked.document.sha256:
         raise DocumentError("document_changed")
-    _event(locked, SignatureEventKind.CONSENTED, signer)
+    signature_event(locked, SignatureEventKind.CONSENTED, signer)
     signature = Signature(
         request=locked,
         clinic=locked.clinic,
@@ -353,13 +350,14 @@ def document_sign(
         language=translation.get_language() or "",
         document_sha256=current_sha,
     )
-    moved = SignatureRequest.objects.filter(pk=locked.pk, status=SignatureStatus.PENDING).update(
-        status=SignatureStatus.SIGNED
+    # The move writes the "signed" event before the copy is made, so the copy's timeline is complete.
+    transition(
+        machine=SIGNATURE_REQUEST,
+        obj=locked,
+        to=SignatureStatus.SIGNED,
+        actor=signer,
+        audit_action="documents.signature.signed",
     )
-    if not moved:  # cannot happen under the lock; never sign twice
-        raise DocumentError("not_pending")
-    # The "signed" event comes before the copy is made, so the copy's timeline is complete.
-    _event(locked, SignatureEventKind.SIGNED, signer)
     # The copy is made before any file is stored, so a failure leaves no stray file behind.
     copy = build_signed_copy(
         original=original,

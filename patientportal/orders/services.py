@@ -3,9 +3,9 @@ approval, fulfilment and cancellation (PRODUCT.md F-8, F-9). What moves money
 (staff cancel with refund, the unpaid-order timer, closing checkouts) lives
 in `payments`, which sits above this app.
 
-Every move goes through `order_move`, which checks the machine's table in
-`orders.choices`, updates with compare-and-set, and records an OrderEvent
-and an audit event. Stock is taken when an order is placed and given back
+Every move goes through `order_move`, which hands it to the one transition
+helper (`audit.transitions`): the table in `orders.choices`, compare-and-set,
+an OrderEvent and an audit event. Stock is taken when an order is placed and given back
 exactly once, by the move to Cancelled.
 """
 
@@ -15,31 +15,19 @@ from django.urls import reverse
 from django.utils import timezone
 
 from patientportal.audit import services as audit
+from patientportal.audit.transitions import transition
 from patientportal.catalog.choices import StockReason
 from patientportal.catalog.errors import CatalogError
 from patientportal.catalog.models import Product
 from patientportal.catalog.services import stock_adjust
 from patientportal.core.emails import queue_templated_email
 from patientportal.orders.cart import cart_for_patient, cart_lock
-from patientportal.orders.choices import (
-    APPROVAL_TRANSITIONS,
-    ORDER_TRANSITIONS,
-    PAYMENT_TRANSITIONS,
-    Approval,
-    OrderStatus,
-    PaymentStatus,
-)
+from patientportal.orders.choices import Approval, OrderStatus, PaymentStatus
 from patientportal.orders.errors import OrderError
+from patientportal.orders.machines import MACHINES
 from patientportal.orders.models import CartItem, Order, OrderEvent, OrderItem, OrderNumberSequence
 from patientportal.orders.tax import tax_cents
 from patientportal.patients.links import record_link_query
-
-MACHINES = {
-    "status": (ORDER_TRANSITIONS, OrderStatus),
-    "payment": (PAYMENT_TRANSITIONS, PaymentStatus),
-    "approval": (APPROVAL_TRANSITIONS, Approval),
-}
-FIELDS = {"status": "status", "payment": "payment_status", "approval": "approval"}
 
 
 def order_lock(order: Order) -> Order:
@@ -50,36 +38,8 @@ def order_lock(order: Order) -> Order:
 
 
 def order_move(*, order: Order, machine: str, to: str, actor: object, note: str = "", **extra: object) -> Order:
-    """Move one machine of a locked order along its table; refuse anything else."""
-    table, labels = MACHINES[machine]
-    field = FIELDS[machine]
-    current = getattr(order, field)
-    if to not in table[current]:
-        raise OrderError("not_allowed", current=labels(current).label, wanted=labels(to).label)
-    moved = Order.objects.filter(pk=order.pk, **{field: current}).update(
-        **{field: to}, updated_at=timezone.now(), **extra
-    )
-    if not moved:  # changed under us; the caller holds the lock, so this means a bug
-        raise OrderError("not_allowed", current=labels(current).label, wanted=labels(to).label)
-    setattr(order, field, to)
-    for name, value in extra.items():
-        setattr(order, name, value)
-    OrderEvent.objects.create(
-        order=order,
-        machine=machine,
-        from_value=current,
-        to_value=to,
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
-        note=note[:500],
-    )
-    audit.record(
-        action=f"orders.order.{machine}_changed",
-        actor=actor,
-        clinic=order.clinic,
-        patient=order.patient,
-        obj=order,
-        metadata={"from": current, "to": to},
-    )
+    """Move one machine ("status", "payment" or "approval") of a locked order along its table; refuse anything else."""
+    transition(machine=MACHINES[machine], obj=order, to=to, actor=actor, note=note, fields=extra)
     return order
 
 

@@ -9,6 +9,13 @@ class PortalAccessStatus(models.TextChoices):
     DISABLED = "disabled", _("Disabled")
 
 
+# A link is disabled with the record's portal use and re-activated when an invitation is accepted again.
+PORTAL_ACCESS_TRANSITIONS: dict[str, frozenset[str]] = {
+    PortalAccessStatus.ACTIVE: frozenset({PortalAccessStatus.DISABLED}),
+    PortalAccessStatus.DISABLED: frozenset({PortalAccessStatus.ACTIVE}),
+}
+
+
 class PortalStatus(models.TextChoices):
     """Of a patient record: may it be used in the portal at all?"""
 

@@ -18,9 +18,11 @@ from django.utils import timezone
 
 from patientportal.accounts.emails import emails_match, normalize_email
 from patientportal.audit import services as audit
+from patientportal.audit.transitions import transition
 from patientportal.core.emails import queue_templated_email
-from patientportal.patients.choices import INVITATION_TRANSITIONS, InvitationStatus, PortalStatus
+from patientportal.patients.choices import InvitationStatus, PortalStatus
 from patientportal.patients.errors import PatientError
+from patientportal.patients.machines import INVITATION
 from patientportal.patients.models import Invitation, Patient, PortalAccess
 from patientportal.patients.services import patient_lock, portal_access_grant
 
@@ -92,33 +94,20 @@ def _email_invitation(*, invitation: Invitation, token: str, actor: object) -> N
     )
 
 
-def _transition(*, invitation: Invitation, to: str, fields: dict) -> bool:
-    """Compare-and-set: moves the invitation only if it is still in the state we read."""
-    if to not in INVITATION_TRANSITIONS[invitation.status]:
-        return False
-    moved = Invitation.objects.filter(pk=invitation.pk, status=invitation.status).update(status=to, **fields)
-    if moved:
-        invitation.status = to
-        for name, value in fields.items():
-            setattr(invitation, name, value)
-    return bool(moved)
-
-
 @transaction.atomic
 def invitation_revoke(*, invitation: Invitation, actor: object, now: datetime.datetime | None = None) -> Invitation:
     now = now or timezone.now()
     patient_lock(invitation.patient)
     invitation.refresh_from_db()
-    if invitation.status_at(now) != InvitationStatus.PENDING or not _transition(
-        invitation=invitation, to=InvitationStatus.REVOKED, fields={"revoked_by": actor, "revoked_at": now}
-    ):
+    if invitation.status_at(now) != InvitationStatus.PENDING:
         raise PatientError("not_pending")
-    audit.record(
-        action="patients.invitation.revoked",
-        actor=actor,
-        clinic=invitation.clinic,
-        patient=invitation.patient,
+    transition(
+        machine=INVITATION,
         obj=invitation,
+        to=InvitationStatus.REVOKED,
+        actor=actor,
+        fields={"revoked_by": actor, "revoked_at": now},
+        audit_action="patients.invitation.revoked",
     )
     return invitation
 
@@ -183,13 +172,17 @@ def _invitation_accept_locked(*, found: Invitation | None, user: object, now: da
         raise PatientError(problem)
     if not account_owns_email(user=user, email=invitation.email):
         raise PatientError("email_mismatch")
-    if not _transition(
-        invitation=invitation, to=InvitationStatus.ACCEPTED, fields={"accepted_by": user, "accepted_at": now}
-    ):
-        raise PatientError("used")
-    audit.record(
-        action="patients.invitation.accepted", actor=user, clinic=invitation.clinic, patient=patient, obj=invitation
-    )
+    try:
+        transition(
+            machine=INVITATION,
+            obj=invitation,
+            to=InvitationStatus.ACCEPTED,
+            actor=user,
+            fields={"accepted_by": user, "accepted_at": now},
+            audit_action="patients.invitation.accepted",
+        )
+    except PatientError:
+        raise PatientError("used") from None
     return portal_access_grant(user=user, patient=patient, actor=user)
 
 

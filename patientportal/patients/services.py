@@ -5,13 +5,10 @@ from django.utils import timezone
 
 from patientportal.accounts.emails import normalize_email
 from patientportal.audit import services as audit
-from patientportal.patients.choices import (
-    PORTAL_STATUS_TRANSITIONS,
-    InvitationStatus,
-    PortalAccessStatus,
-    PortalStatus,
-)
+from patientportal.audit.transitions import transition
+from patientportal.patients.choices import InvitationStatus, PortalAccessStatus, PortalStatus
 from patientportal.patients.errors import PatientError
+from patientportal.patients.machines import INVITATION, PORTAL_ACCESS, PORTAL_STATUS
 from patientportal.patients.models import Invitation, Patient, PortalAccess
 
 PATIENT_EDITABLE_FIELDS = ("first_name", "last_name", "date_of_birth", "email", "phone")
@@ -88,9 +85,16 @@ def portal_access_grant(*, user: object, patient: Patient, actor: object) -> Por
             access = PortalAccess.objects.create(user=user, patient=patient, clinic=patient.clinic)
     except IntegrityError:
         access = PortalAccess.objects.select_for_update().get(user=user, patient=patient)
-        access.status = PortalAccessStatus.ACTIVE
-        access.status_changed_at = timezone.now()
-        access.save(update_fields=["status", "status_changed_at"])
+        if access.status != PortalAccessStatus.ACTIVE:
+            transition(
+                machine=PORTAL_ACCESS,
+                obj=access,
+                to=PortalAccessStatus.ACTIVE,
+                actor=actor,
+                fields={"status_changed_at": timezone.now()},
+                audit_action="patients.portal_access.granted",
+            )
+            return access
     audit.record(
         action="patients.portal_access.granted",
         actor=actor,
@@ -110,19 +114,25 @@ def patient_lock(patient: Patient) -> Patient:
 
 
 def _portal_status_move(*, patient: Patient, to: str, actor: object, now: datetime.datetime) -> None:
-    if to not in PORTAL_STATUS_TRANSITIONS[patient.portal_status]:
-        raise PatientError("portal_already_enabled" if to == PortalStatus.ENABLED else "portal_not_active")
-    before = patient.portal_status
-    patient.portal_status = to
-    patient.portal_status_changed_at = now
-    patient.save(update_fields=["portal_status", "portal_status_changed_at", "updated_at"])
-    audit.record(
-        action=f"patients.portal.{'enabled' if to == PortalStatus.ENABLED else 'disabled'}",
-        actor=actor,
-        clinic=patient.clinic,
-        patient=patient,
+    transition(
+        machine=PORTAL_STATUS,
         obj=patient,
-        metadata={"from": before},
+        to=to,
+        actor=actor,
+        fields={"portal_status_changed_at": now},
+        audit_action=f"patients.portal.{'enabled' if to == PortalStatus.ENABLED else 'disabled'}",
+    )
+
+
+def _invitation_revoke_locked(invitation: Invitation, *, actor: object, now: datetime.datetime, why: str) -> None:
+    transition(
+        machine=INVITATION,
+        obj=invitation,
+        to=InvitationStatus.REVOKED,
+        actor=actor,
+        fields={"revoked_by": actor, "revoked_at": now},
+        audit_action="patients.invitation.revoked",
+        audit_metadata={"why": why},
     )
 
 
@@ -154,17 +164,8 @@ def portal_enable(*, patient: Patient, email: str, actor: object, now: datetime.
 def _revoke_invitations_to_other_addresses(patient: Patient, *, actor: object) -> None:
     """An invitation sent to an address the record no longer has must stop working."""
     now = timezone.now()
-    stale = Invitation.objects.for_patient(patient).pending_at(now).exclude(email=patient.email)
-    revoked = stale.update(status=InvitationStatus.REVOKED, revoked_by=actor, revoked_at=now)
-    if revoked:
-        audit.record(
-            action="patients.invitation.revoked",
-            actor=actor,
-            clinic=patient.clinic,
-            patient=patient,
-            obj=patient,
-            metadata={"count": revoked, "why": "email changed"},
-        )
+    for invitation in Invitation.objects.for_patient(patient).pending_at(now).exclude(email=patient.email):
+        _invitation_revoke_locked(invitation, actor=actor, now=now, why="email changed")
 
 
 @transaction.atomic
@@ -175,16 +176,20 @@ def portal_disable(*, patient: Patient, actor: object, now: datetime.datetime | 
     now = now or timezone.now()
     locked = patient_lock(patient)
     _portal_status_move(patient=locked, to=PortalStatus.DISABLED, actor=actor, now=now)
-    revoked = (
-        Invitation.objects.for_patient(locked)
-        .pending_at(now)
-        .update(status=InvitationStatus.REVOKED, revoked_by=actor, revoked_at=now)
-    )
-    links = (
-        PortalAccess.objects.for_patient(locked)
-        .active()
-        .update(status=PortalAccessStatus.DISABLED, status_changed_at=now)
-    )
+    revoked = links = 0
+    for invitation in Invitation.objects.for_patient(locked).pending_at(now):
+        _invitation_revoke_locked(invitation, actor=actor, now=now, why="portal disabled")
+        revoked += 1
+    for access in PortalAccess.objects.for_patient(locked).active():
+        transition(
+            machine=PORTAL_ACCESS,
+            obj=access,
+            to=PortalAccessStatus.DISABLED,
+            actor=actor,
+            fields={"status_changed_at": now},
+            audit_action="patients.portal_access.disabled",
+        )
+        links += 1
     audit.record(
         action="patients.portal.disabled_effects",
         actor=actor,

@@ -1,29 +1,7 @@
 from django.conf import settings
 from django.db import models
-from django.utils.translation import gettext_lazy as _
 
-
-class PaymentAttemptStatus(models.TextChoices):
-    CREATED = "created", _("Started")
-    PROCESSING = "processing", _("Processing")
-    SUCCEEDED = "succeeded", _("Succeeded")
-    FAILED = "failed", _("Failed")
-    EXPIRED = "expired", _("Expired")
-    REFUNDED = "refunded", _("Refunded")
-    NEEDS_REVIEW = "needs_review", _("Needs review")
-
-
-S = PaymentAttemptStatus
-# A late or repeated provider event can never move a payment backwards.
-PAYMENT_ATTEMPT_TRANSITIONS: dict[str, frozenset[str]] = {
-    S.CREATED: frozenset({S.PROCESSING, S.SUCCEEDED, S.FAILED, S.EXPIRED, S.NEEDS_REVIEW}),
-    S.PROCESSING: frozenset({S.SUCCEEDED, S.FAILED, S.NEEDS_REVIEW}),
-    S.SUCCEEDED: frozenset({S.REFUNDED}),
-    S.FAILED: frozenset(),
-    S.EXPIRED: frozenset({S.SUCCEEDED, S.NEEDS_REVIEW}),
-    S.REFUNDED: frozenset(),
-    S.NEEDS_REVIEW: frozenset({S.REFUNDED}),
-}
+from patientportal.payments.choices import PaymentAttemptStatus
 
 
 class Payment(models.Model):
@@ -37,7 +15,7 @@ class Payment(models.Model):
     charge_reference = models.CharField(max_length=255, blank=True, db_index=True)
     amount_cents = models.PositiveIntegerField()
     currency = models.CharField(max_length=3)
-    status = models.CharField(max_length=20, choices=PaymentAttemptStatus.choices, default=S.CREATED)
+    status = models.CharField(max_length=20, choices=PaymentAttemptStatus.choices, default=PaymentAttemptStatus.CREATED)
     redirect_url = models.URLField(max_length=2000, blank=True)
     note = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

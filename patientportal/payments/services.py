@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from patientportal.audit import services as audit
+from patientportal.audit.transitions import transition
 from patientportal.orders.choices import OrderStatus, PaymentStatus
 from patientportal.orders.errors import OrderError
 from patientportal.orders.models import Order
@@ -29,13 +30,9 @@ from patientportal.orders.services import (
     order_move,
     order_record_payment,
 )
-from patientportal.payments.models import (
-    PAYMENT_ATTEMPT_TRANSITIONS,
-    Payment,
-    PaymentAttemptStatus,
-    Refund,
-    WebhookEvent,
-)
+from patientportal.payments.choices import PaymentAttemptStatus
+from patientportal.payments.machines import PAYMENT_ATTEMPT
+from patientportal.payments.models import Payment, Refund, WebhookEvent
 from patientportal.payments.providers import ProviderEvent, ProviderEventKind, active_provider, provider_named
 
 logger = logging.getLogger(__name__)
@@ -174,12 +171,10 @@ def order_checkouts_close(*, order_id: int) -> int:
 
 def _payment_move(payment: Payment, to: str, *, note: str = "") -> bool:
     """Move a locked payment if the table allows; False (and nothing changed) otherwise."""
-    if to not in PAYMENT_ATTEMPT_TRANSITIONS[payment.status]:
+    if not PAYMENT_ATTEMPT.allows(payment.status, to):
         return False
-    payment.status = to
-    if note:
-        payment.note = note[:500]
-    payment.save(update_fields=["status", "note", "updated_at"])
+    fields = {"note": note[:500]} if note else {}
+    transition(machine=PAYMENT_ATTEMPT, obj=payment, to=to, actor=None, note=note, fields=fields)
     return True
 
 

@@ -8,8 +8,10 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from patientportal.audit import services as audit
+from patientportal.audit.transitions import transition
 from patientportal.scheduling.choices import APPOINTMENT_TRANSITIONS, FREEING_STATUSES, AppointmentStatus
 from patientportal.scheduling.errors import SchedulingError
+from patientportal.scheduling.machines import APPOINTMENT_STATUS
 from patientportal.scheduling.models import MAX_DURATION, MIN_DURATION, Appointment, Provider
 
 APPOINTMENT_EDITABLE_FIELDS = (
@@ -150,28 +152,17 @@ def appointment_update(*, appointment: Appointment, changes: dict, actor: object
 
 @transaction.atomic
 def appointment_set_status(*, appointment: Appointment, to: str, actor: object) -> Appointment:
-    """Move the status along APPOINTMENT_TRANSITIONS (compare-and-set), recording who and when."""
-    current = Appointment.objects.select_for_update().get(pk=appointment.pk)
-    if to not in APPOINTMENT_TRANSITIONS[current.status]:
-        raise SchedulingError(
-            "invalid_transition",
-            current=current.get_status_display().lower(),
-            wanted=AppointmentStatus(to).label.lower(),
-        )
+    """Move the status along APPOINTMENT_TRANSITIONS, recording who and when."""
+    locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
     now = timezone.now()
-    Appointment.objects.filter(pk=current.pk, status=current.status).update(
-        status=to, status_changed_at=now, status_changed_by=actor, updated_at=now
-    )
-    audit.record(
-        action="scheduling.appointment.status_changed",
+    transition(
+        machine=APPOINTMENT_STATUS,
+        obj=locked,
+        to=to,
         actor=actor,
-        clinic=current.clinic,
-        patient=current.patient,
-        obj=current,
-        metadata={"from": current.status, "to": to},
+        fields={"status_changed_at": now, "status_changed_by": actor, "updated_at": now},
     )
-    current.status, current.status_changed_at, current.status_changed_by = to, now, actor
-    return current
+    return locked
 
 
 def appointment_cancel(*, appointment: Appointment, actor: object) -> Appointment:
