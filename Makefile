@@ -4,12 +4,14 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run test test-fast install lint format lock clean-db
+.PHONY: run test test-fast install lint format lock
 
-$(VENV)/.installed: pyproject.toml requirements.lock
+# Every package pinned, with the hashes of its files (pip-tools): pip refuses anything else.
+# The project itself is installed on top, its dependencies already being there.
+$(VENV)/.installed: pyproject.toml requirements/development.txt
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -c requirements.lock -e ".[dev]"
+	$(PY) -m pip install --quiet --require-hashes -r requirements/development.txt
+	$(PY) -m pip install --quiet --no-deps -e .
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -34,17 +36,28 @@ test: install
 test-fast: install
 	$(PY) -m pytest -m "not browser" $(PYTEST_ARGS)
 
+## Lint, formatting, import contracts (.importlinter), types (mypy) and missing migrations.
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
+	$(PY) manage.py makemigrations --check --dry-run
 
 format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-## Re-pin every Python package after changing pyproject.toml.
-lock:
-	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
-	.lock-venv/bin/pip install --quiet -e ".[dev]"
-	.lock-venv/bin/pip freeze --exclude-editable | grep -v '^-e ' > requirements.lock
-	rm -rf .lock-venv
+## Re-pin every Python package after changing pyproject.toml: requirements/production.txt
+## ([project] dependencies) and requirements/development.txt (the same pins plus the dev extra).
+## Existing pins are kept; LOCK_ARGS=--upgrade (or --upgrade-package NAME) moves them.
+## Only PyPI's files and hashes: the machine's own pip configuration (local mirrors, extra
+## indexes) is left out so the hashes match what every other machine downloads.
+PIP_COMPILE = env -u PIP_FIND_LINKS -u PIP_INDEX_URL -u PIP_EXTRA_INDEX_URL PIP_CONFIG_FILE=/dev/null \
+	CUSTOM_COMPILE_COMMAND="make lock" $(VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe \
+	--strip-extras --no-emit-find-links --no-emit-index-url $(LOCK_ARGS)
+
+lock: $(VENV)/.installed
+	$(PIP_COMPILE) --output-file requirements/production.txt pyproject.toml
+	$(PIP_COMPILE) --extra dev --constraint requirements/production.txt \
+		--output-file requirements/development.txt pyproject.toml
