@@ -10,10 +10,15 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import dj_database_url
+import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from config.env import env_bool, env_int, env_list, env_str
+
+# Lets Django's generic classes be written with their type arguments (`admin.ModelAdmin[Clinic]`,
+# `forms.ModelForm[Clinic]`) as django-stubs declares them; it only adds `__class_getitem__`.
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 

@@ -1,3 +1,6 @@
+import datetime
+from typing import ClassVar, TypedDict, Unpack
+
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
@@ -7,10 +10,21 @@ from django.utils.translation import gettext_lazy as _
 from patientportal.accounts.emails import normalize_email
 
 
+class UserFields(TypedDict, total=False):
+    """The fields besides the email address and password that may be given when creating an account."""
+
+    first_name: str
+    last_name: str
+    is_active: bool
+    is_staff: bool
+    is_superuser: bool
+    date_joined: datetime.datetime
+
+
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
-    def create_user(self, email: str, password: str | None = None, **extra: object) -> "User":
+    def create_user(self, email: str, password: str | None = None, **extra: Unpack[UserFields]) -> "User":
         if not email:
             raise ValueError("An email address is required.")
         user = self.model(email=normalize_email(email), **extra)
@@ -21,7 +35,7 @@ class UserManager(BaseUserManager["User"]):
         user.save(using=self._db)
         return user
 
-    def create_superuser(self, email: str, password: str | None = None, **extra: object) -> "User":
+    def create_superuser(self, email: str, password: str | None = None, **extra: Unpack[UserFields]) -> "User":
         extra.setdefault("is_staff", True)
         extra.setdefault("is_superuser", True)
         return self.create_user(email, password, **extra)
@@ -47,7 +61,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
     class Meta:
         verbose_name = _("user")

@@ -5,30 +5,35 @@ from django.dispatch import receiver
 from django.http import HttpRequest
 
 from patientportal.accounts.emails import normalize_email
+from patientportal.accounts.models import User
 from patientportal.audit import services as audit
 
 
 @receiver(user_logged_in)
-def on_login(sender: object, request: HttpRequest | None, user: object, **kwargs: object) -> None:
+def on_login(sender: type[User], request: HttpRequest | None, user: User, **kwargs: object) -> None:
     audit.record(action="accounts.login.succeeded", actor=user, obj=user)
 
 
 @receiver(user_login_failed)
-def on_login_failed(sender: object, credentials: dict, request: HttpRequest | None = None, **kwargs: object) -> None:
+def on_login_failed(
+    sender: str, credentials: dict[str, object], request: HttpRequest | None = None, **kwargs: object
+) -> None:
     attempted = credentials.get("email") or credentials.get("username") or ""
     audit.record(action="accounts.login.failed", metadata={"email": normalize_email(str(attempted))[:254]})
 
 
 @receiver(password_reset)
-def on_password_reset(sender: object, request: HttpRequest, user: object, **kwargs: object) -> None:
+def on_password_reset(sender: type[User], request: HttpRequest, user: User, **kwargs: object) -> None:
     """The reset link reached this mailbox, which proves the address: staff
     added by email set their first password this way and need no second
     verification email."""
-    EmailAddress.objects.filter(user=user, email=user.email).update(verified=True)  # type: ignore[attr-defined]
+    EmailAddress.objects.filter(user=user, email=user.email).update(verified=True)
     audit.record(action="accounts.password.reset", actor=user, obj=user)
 
 
 @receiver(user_logged_out)
-def on_logout(sender: object, request: HttpRequest | None, user: object, **kwargs: object) -> None:
+def on_logout(
+    sender: type[User] | type[None], request: HttpRequest | None, user: User | None, **kwargs: object
+) -> None:
     if user is not None:
         audit.record(action="accounts.logout", actor=user, obj=user)

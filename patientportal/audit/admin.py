@@ -1,11 +1,19 @@
+from typing import TYPE_CHECKING
+
 from django.contrib import admin
 from django.http import HttpRequest
 
 from patientportal.audit.models import AuditEvent
 
+if TYPE_CHECKING:
+    # ModelAdmin is generic only in the stubs (nothing calls django_stubs_ext.monkeypatch()).
+    AuditEventAdminBase = admin.ModelAdmin[AuditEvent]
+else:
+    AuditEventAdminBase = admin.ModelAdmin
+
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(AuditEventAdminBase):
     list_display = [
         "occurred_at",
         "action",
@@ -23,8 +31,8 @@ class AuditEventAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: AuditEvent | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: AuditEvent | None = None) -> bool:
         return False

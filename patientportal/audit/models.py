@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -14,11 +16,12 @@ class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
     def delete(self) -> tuple[int, dict[str, int]]:
         raise AppendOnlyError("Audit events cannot be deleted.")
 
-    def for_clinic(self, clinic: object) -> "AuditEventQuerySet":
-        return self.filter(clinic=clinic)
+    # audit sits below clinics and patients and knows their rows only as models: it filters by id.
+    def for_clinic(self, clinic: models.Model) -> "AuditEventQuerySet":
+        return self.filter(clinic_id=clinic.pk)
 
-    def for_patient(self, patient: object) -> "AuditEventQuerySet":
-        return self.filter(patient=patient)
+    def for_patient(self, patient: models.Model) -> "AuditEventQuerySet":
+        return self.filter(patient_id=patient.pk)
 
 
 class AuditEvent(models.Model):
@@ -56,10 +59,10 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.occurred_at:%Y-%m-%d %H:%M:%S} {self.action}"
 
-    def save(self, *args: object, **kwargs: object) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
             raise AppendOnlyError("Audit events cannot be changed.")
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
+        super().save(*args, **kwargs)
 
     def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
         raise AppendOnlyError("Audit events cannot be deleted.")
@@ -87,7 +90,7 @@ class StateChange(models.Model):
     def __str__(self) -> str:
         return f"{self.machine} {self.object_id}: {self.from_state} → {self.to_state}"
 
-    def save(self, *args: object, **kwargs: object) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
             raise AppendOnlyError("State changes cannot be changed.")
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
+        super().save(*args, **kwargs)

@@ -9,14 +9,18 @@ transaction. A second copy of the same move therefore changes nothing.
 """
 
 import dataclasses
+import datetime
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
 from django.utils import timezone
 
 from patientportal.audit import services as audit
 from patientportal.audit.models import StateChange
+
+if TYPE_CHECKING:
+    from patientportal.audit.services import Actor
 
 REGISTRY: dict[str, "Machine"] = {}
 
@@ -29,9 +33,9 @@ class Move:
     obj: models.Model
     from_state: str
     to_state: str
-    actor: Any
+    actor: "Actor"
     note: str
-    at: Any
+    at: datetime.datetime
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -50,7 +54,8 @@ class Machine:
     table: Mapping[str, frozenset[str]]
     refuse: Callable[["Machine", str, str], Exception]
     history: Callable[[Move], object] | None = None
-    patient_of: Callable[[Any], Any] = lambda obj: getattr(obj, "patient", None)
+    # Takes the machine's own model (a Machine is not generic over it); the patient the move concerns, if any.
+    patient_of: Callable[[Any], models.Model | None] = lambda obj: getattr(obj, "patient", None)
 
     def __post_init__(self) -> None:
         unknown = (set(self.table) | {to for moves in self.table.values() for to in moves}) - set(self.states.values)
@@ -73,7 +78,7 @@ def transition(
     machine: Machine,
     obj: models.Model,
     to: str,
-    actor: Any,
+    actor: "Actor",
     note: str = "",
     fields: Mapping[str, object] | None = None,
     audit_action: str = "",
@@ -82,7 +87,7 @@ def transition(
     """Move `obj` along `machine` to `to`, also setting `fields` on the row;
     refuse with the app's error if the table does not allow it or the row
     changed meanwhile. Call it inside a transaction, ideally with the row locked."""
-    current = getattr(obj, machine.field)
+    current: str = getattr(obj, machine.field)
     if not machine.allows(current, to):
         raise machine.refusal(current, to)
     now = timezone.now()
@@ -114,11 +119,12 @@ def transition(
 
 
 def _state_change(move: Move) -> StateChange:
+    user = audit.acting_user(move.actor)
     return StateChange.objects.create(
         machine=move.machine.name,
         object_id=move.obj.pk,
         from_state=move.from_state,
         to_state=move.to_state,
-        actor=move.actor if getattr(move.actor, "is_authenticated", False) else None,
+        actor_id=user.pk if user is not None else None,
         note=move.note,
     )

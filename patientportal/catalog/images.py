@@ -28,7 +28,7 @@ def _encode(image: Image.Image, size: tuple[int, int]) -> bytes:
     return buffer.getvalue()
 
 
-def process_product_image(upload: UploadedFile) -> tuple[ContentFile, ContentFile]:
+def process_product_image(upload: UploadedFile[bytes]) -> tuple[ContentFile[bytes], ContentFile[bytes]]:
     """The image and its thumbnail, both WebP with random names; ValidationError if not a usable image."""
     if upload.size and upload.size > MAX_BYTES:
         raise ValidationError(_("The image is larger than 5 MB. Please upload a smaller file."))

@@ -5,10 +5,11 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from patientportal.catalog.choices import Category, StockReason
+from patientportal.clinics.models import Clinic
 
 
 class ProductQuerySet(models.QuerySet["Product"]):
-    def for_clinic(self, clinic: object) -> "ProductQuerySet":
+    def for_clinic(self, clinic: Clinic) -> "ProductQuerySet":
         return self.filter(clinic=clinic)
 
     def in_portal(self) -> "ProductQuerySet":

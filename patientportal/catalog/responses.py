@@ -2,10 +2,12 @@
 
 from django.http import FileResponse, Http404
 
+from patientportal.catalog.models import Product
 
-def product_image_response(product: object, size: str) -> FileResponse:
+
+def product_image_response(product: Product, size: str) -> FileResponse:
     """A product picture streamed after the caller checked access (no public media URL)."""
-    field = {"thumbnail": product.thumbnail, "full": product.image}.get(size)  # type: ignore[attr-defined]
+    field = {"thumbnail": product.thumbnail, "full": product.image}.get(size)
     if not field:
         raise Http404
     response = FileResponse(field.open("rb"), content_type="image/webp")

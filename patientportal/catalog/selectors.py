@@ -3,6 +3,7 @@ from django.http import Http404
 
 from patientportal.catalog.choices import Category
 from patientportal.catalog.models import Product, StockAdjustment
+from patientportal.clinics.models import Clinic
 
 MAX_SEARCH_WORDS = 6
 
@@ -14,14 +15,14 @@ def _search(products: QuerySet[Product], query: str) -> QuerySet[Product]:
     return products
 
 
-def shop_products(*, clinic: object, query: str = "", category: str = "") -> QuerySet[Product]:
+def shop_products(*, clinic: Clinic, query: str = "", category: str = "") -> QuerySet[Product]:
     products = Product.objects.for_clinic(clinic).in_portal()
     if category in Category.values:
         products = products.filter(category=category)
     return _search(products, query).order_by("name", "id")
 
 
-def shop_product_get(*, clinic: object, product_id: int) -> Product:
+def shop_product_get(*, clinic: Clinic, product_id: int) -> Product:
     """A product a patient may see; hidden, inactive or another clinic's is 404."""
     try:
         return Product.objects.for_clinic(clinic).in_portal().get(pk=product_id)
@@ -29,15 +30,15 @@ def shop_product_get(*, clinic: object, product_id: int) -> Product:
         raise Http404 from None
 
 
-def staff_products(*, clinic: object, query: str = "", low_stock: bool = False) -> QuerySet[Product]:
+def staff_products(*, clinic: Clinic, query: str = "", low_stock: bool = False) -> QuerySet[Product]:
     products = Product.objects.for_clinic(clinic)
     if low_stock:
         products = products.low_stock()
-    products = _search(products, query) if query else products
-    return products.order_by("-active", "name", "id")
+    found = _search(products, query) if query else products
+    return found.order_by("-active", "name", "id")
 
 
-def staff_product_get(*, clinic: object, product_id: int) -> Product:
+def staff_product_get(*, clinic: Clinic, product_id: int) -> Product:
     try:
         product = Product.objects.for_clinic(clinic).get(pk=product_id)
     except Product.DoesNotExist:
@@ -50,5 +51,5 @@ def stock_history(*, product: Product, limit: int = 50) -> list[StockAdjustment]
     return list(StockAdjustment.objects.filter(product=product).select_related("actor")[:limit])
 
 
-def low_stock_count(*, clinic: object) -> int:
+def low_stock_count(*, clinic: Clinic) -> int:
     return Product.objects.for_clinic(clinic).low_stock().count()

@@ -1,7 +1,10 @@
+from collections.abc import Mapping
+
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
+from patientportal.accounts.models import User
 from patientportal.audit import services as audit
 from patientportal.catalog.choices import StockReason
 from patientportal.catalog.errors import CatalogError
@@ -29,7 +32,12 @@ PRODUCT_FIELDS = (
 
 @transaction.atomic
 def product_save(
-    *, product: Product, values: dict, actor: object, image: UploadedFile | None = None, initial_stock: int = 0
+    *,
+    product: Product,
+    values: Mapping[str, object],
+    actor: User,
+    image: UploadedFile[bytes] | None = None,
+    initial_stock: int = 0,
 ) -> Product:
     """Create (when `product` has no id) or update a product. Stock is not a
     field here: it changes only through stock adjustments, which keep history."""
@@ -66,7 +74,7 @@ def product_save(
 
 @transaction.atomic
 def stock_adjust(
-    *, product: Product, change: int, reason: str, actor: object, note: str = "", order_id: int | None = None
+    *, product: Product, change: int, reason: str, actor: User | None, note: str = "", order_id: int | None = None
 ) -> StockAdjustment:
     """Add or remove stock in one conditional UPDATE, so stock can never go below
     zero even when requests race; the adjustment is kept as history."""

@@ -7,7 +7,7 @@ from patientportal.clinics.features import AddOn
 from patientportal.clinics.models import Clinic, StaffMembership
 
 
-class ClinicAdminForm(forms.ModelForm):
+class ClinicAdminForm(forms.ModelForm[Clinic]):
     add_ons = forms.MultipleChoiceField(choices=AddOn.choices, required=False, widget=forms.CheckboxSelectMultiple)
 
     class Meta:
@@ -15,29 +15,32 @@ class ClinicAdminForm(forms.ModelForm):
         fields = ["name", "slug", "time_zone", "currency", "tax_rate_bp", "plan", "add_ons", "unpaid_order_hours"]
 
 
-class StaffMembershipInline(admin.TabularInline):
+TEAM_FIELDS = ("user", "role", "created_at")
+
+
+class StaffMembershipInline(admin.TabularInline[StaffMembership, Clinic]):
     """The team, to read. Adding and removing people goes through the clinic's
     Team page (or `manage.py create_clinic`), whose services send the welcome
     email, audit the change and keep the last owner from being removed."""
 
     model = StaffMembership
     extra = 0
-    fields = ["user", "role", "created_at"]
-    readonly_fields = fields
+    fields = TEAM_FIELDS
+    readonly_fields = TEAM_FIELDS
     can_delete = False
 
-    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: Clinic | None = None) -> bool:
         return False
 
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Clinic | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Clinic | None = None) -> bool:
         return False
 
 
 @admin.register(Clinic)
-class ClinicAdmin(admin.ModelAdmin):
+class ClinicAdmin(admin.ModelAdmin[Clinic]):
     """For operators. Creating a clinic with its owner is also possible with
     `manage.py create_clinic`; every change made here is audited."""
 
@@ -48,7 +51,7 @@ class ClinicAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     inlines = [StaffMembershipInline]
 
-    def save_model(self, request: HttpRequest, obj: Clinic, form: forms.ModelForm, change: bool) -> None:
+    def save_model(self, request: HttpRequest, obj: Clinic, form: forms.ModelForm[Clinic], change: bool) -> None:
         super().save_model(request, obj, form, change)
         action = "clinics.clinic.updated" if change else "clinics.clinic.created"
         audit.record(

@@ -5,6 +5,7 @@ else asks `clinic_features(clinic)` or `clinic_has_feature(clinic, feature)`.
 """
 
 from collections.abc import Iterable
+from typing import Protocol
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -47,9 +48,19 @@ def features_for(plan: str, add_ons: Iterable[str]) -> frozenset[Feature]:
     return frozenset(features)
 
 
-def clinic_features(clinic: object) -> frozenset[Feature]:
-    return features_for(clinic.plan, clinic.add_ons)  # type: ignore[attr-defined]
+class PlanHolder(Protocol):
+    """What the table needs of a clinic (`models.Clinic`, which imports this module)."""
+
+    @property
+    def plan(self) -> str: ...
+
+    @property
+    def add_ons(self) -> Iterable[str]: ...
 
 
-def clinic_has_feature(clinic: object, feature: Feature) -> bool:
+def clinic_features(clinic: PlanHolder) -> frozenset[Feature]:
+    return features_for(clinic.plan, clinic.add_ons)
+
+
+def clinic_has_feature(clinic: PlanHolder, feature: Feature) -> bool:
     return feature in clinic_features(clinic)

@@ -5,11 +5,12 @@ from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 from django.http import HttpRequest
 
+from patientportal.accounts.models import User
 from patientportal.clinics.models import StaffMembership
 from patientportal.core.middleware import SESSION_IDLE_LIMIT, SESSION_LAST_ACTIVITY, SESSION_SIGNED_IN_AT
 
 
-def idle_limit_for(user: object) -> int:
+def idle_limit_for(user: User) -> int:
     """Staff accounts time out sooner than patients (they see many records)."""
     if StaffMembership.objects.filter(user=user).exists():
         return settings.STAFF_IDLE_TIMEOUT_SECONDS
@@ -17,7 +18,7 @@ def idle_limit_for(user: object) -> int:
 
 
 @receiver(user_logged_in)
-def start_idle_clock(sender: object, request: HttpRequest | None, user: object, **kwargs: object) -> None:
+def start_idle_clock(sender: type[User], request: HttpRequest | None, user: User, **kwargs: object) -> None:
     """Core's automatic logoff counts from here, with the idle limit of the account's role."""
     if request is not None and hasattr(request, "session"):
         now = int(time.time())

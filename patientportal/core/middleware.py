@@ -1,5 +1,6 @@
 import time
 from collections.abc import Callable
+from typing import cast
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -21,18 +22,25 @@ SESSION_IDLE_LIMIT = "idle_limit_seconds"
 PATHS_WITH_SECRETS = ("/invite/",)
 
 
+class IdentifiedRequest(HttpRequest):
+    """Only a type: at run time it is Django's request, to which RequestIdMiddleware has attached `request_id`."""
+
+    request_id: str
+
+
 class RequestIdMiddleware:
     def __init__(self, get_response: Handler) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         token = request_context.begin(request)
-        request.request_id = request_context.current().request_id  # type: ignore[attr-defined]
+        identified = cast(IdentifiedRequest, request)
+        identified.request_id = request_context.current().request_id
         try:
             response = self.get_response(request)
         finally:
             request_context.end(token)
-        response["X-Request-ID"] = request.request_id  # type: ignore[attr-defined]
+        response["X-Request-ID"] = identified.request_id
         return response
 
 

@@ -24,6 +24,7 @@ def parse_money(text: str) -> int:
         amount = Decimal(cleaned.strip())
     except InvalidOperation:
         raise ValueError(f"not an amount: {text!r}") from None
-    if not amount.is_finite() or amount.as_tuple().exponent < -2:  # type: ignore[operator]
+    exponent = amount.as_tuple().exponent  # a letter ("n", "N", "F") only for NaN and infinity
+    if not amount.is_finite() or not isinstance(exponent, int) or exponent < -2:
         raise ValueError(f"not an amount: {text!r}")
     return int((amount * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))

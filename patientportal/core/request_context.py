@@ -6,7 +6,7 @@ request.
 """
 
 import uuid
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -28,13 +28,15 @@ def client_ip(request: HttpRequest) -> str | None:
     """The client address, trusting only as many proxies as configured."""
     proxies = settings.TRUSTED_PROXY_COUNT
     if proxies:
-        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+        header: str = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        forwarded = [part.strip() for part in header.split(",") if part.strip()]
         if len(forwarded) >= proxies:
             return forwarded[-proxies]
-    return request.META.get("REMOTE_ADDR") or None
+    remote: str | None = request.META.get("REMOTE_ADDR")
+    return remote or None
 
 
-def begin(request: HttpRequest) -> object:
+def begin(request: HttpRequest) -> Token[RequestInfo]:
     info = RequestInfo(
         request_id=uuid.uuid4().hex,
         ip=client_ip(request),
@@ -43,8 +45,8 @@ def begin(request: HttpRequest) -> object:
     return _current.set(info)
 
 
-def end(token: object) -> None:
-    _current.reset(token)  # type: ignore[arg-type]
+def end(token: Token[RequestInfo]) -> None:
+    _current.reset(token)
 
 
 def current() -> RequestInfo:

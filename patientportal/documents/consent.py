@@ -4,8 +4,12 @@ shown later even after the wording changes (add a new version, never edit
 an old one)."""
 
 import hashlib
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 CONSENT_VERSION = "esign-consent-2026-11"
 CONSENT_TEXT = _(
@@ -24,5 +28,5 @@ ACKNOWLEDGEMENT_TEXT = _(
 )
 
 
-def text_sha256(text: str) -> str:
+def text_sha256(text: "StrOrPromise") -> str:
     return hashlib.sha256(str(text).encode()).hexdigest()

@@ -4,10 +4,14 @@ browser's claimed type. The original bytes are kept as they are."""
 import hashlib
 import io
 import zipfile
+from typing import TYPE_CHECKING
 
 import pypdfium2 as pdfium
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, UnidentifiedImageError
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 MAX_BYTES = 10 * 1024 * 1024
 # A 10 MB image can claim billions of pixels; more than this is refused before decoding.
@@ -44,7 +48,7 @@ EXTENSIONS = {
 
 
 class UnacceptableFile(ValueError):
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: "StrOrPromise") -> None:
         self.message = message
         super().__init__(str(message))
 

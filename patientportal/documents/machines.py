@@ -1,20 +1,23 @@
 """A signature request's state machine, moved only by `audit.transitions.transition`.
 Its history is the request's own timeline of SignatureEvents (the evidence)."""
 
+from typing import cast
+
+from patientportal.accounts.models import User
 from patientportal.audit.transitions import Machine, Move
 from patientportal.core import request_context
 from patientportal.documents.choices import SIGNATURE_TRANSITIONS, SignatureEventKind, SignatureStatus
 from patientportal.documents.errors import DocumentError
 from patientportal.documents.models import SignatureEvent, SignatureRequest
 
-EVENT_FOR_STATUS = {
+EVENT_FOR_STATUS: dict[str, SignatureEventKind] = {
     SignatureStatus.PENDING: SignatureEventKind.REQUESTED,
     SignatureStatus.WITHDRAWN: SignatureEventKind.WITHDRAWN,
     SignatureStatus.SIGNED: SignatureEventKind.SIGNED,
 }
 
 
-def signature_event(request: SignatureRequest, kind: str, actor: object) -> SignatureEvent:
+def signature_event(request: SignatureRequest, kind: str, actor: User | None) -> SignatureEvent:
     """One line of the request's timeline, with where it came from."""
     info = request_context.current()
     return SignatureEvent.objects.create(
@@ -27,7 +30,9 @@ def signature_event(request: SignatureRequest, kind: str, actor: object) -> Sign
 
 
 def _timeline(move: Move) -> SignatureEvent:
-    return signature_event(move.obj, EVENT_FOR_STATUS[move.to_state], move.actor)  # type: ignore[arg-type]
+    request = cast(SignatureRequest, move.obj)  # the model of SIGNATURE_REQUEST below
+    actor = move.actor if isinstance(move.actor, User) else None  # a signed-in account, or the system
+    return signature_event(request, EVENT_FOR_STATUS[move.to_state], actor)
 
 
 SIGNATURE_REQUEST = Machine(

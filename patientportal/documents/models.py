@@ -1,10 +1,13 @@
+import datetime
 import secrets
+from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from patientportal.clinics.models import Clinic
 from patientportal.documents.choices import (
     SIGNATURE_BADGES,
     DocumentType,
@@ -12,6 +15,7 @@ from patientportal.documents.choices import (
     SignatureMethod,
     SignatureStatus,
 )
+from patientportal.patients.models import Patient
 
 
 class EvidenceIsFinal(Exception):
@@ -28,10 +32,10 @@ def signature_path(signature: "Signature", filename: str) -> str:
 
 
 class DocumentQuerySet(models.QuerySet["Document"]):
-    def for_clinic(self, clinic: object) -> "DocumentQuerySet":
+    def for_clinic(self, clinic: Clinic) -> "DocumentQuerySet":
         return self.filter(clinic=clinic)
 
-    def for_patient(self, patient: object) -> "DocumentQuerySet":
+    def for_patient(self, patient: Patient) -> "DocumentQuerySet":
         return self.filter(patient=patient)
 
     def in_portal(self) -> "DocumentQuerySet":
@@ -74,13 +78,13 @@ class Document(models.Model):
         "visible_in_portal",
     )
 
-    def save(self, *args: object, **kwargs: object) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk and SignatureRequest.objects.filter(document_id=self.pk, status=SignatureStatus.SIGNED).exists():
             stored = Document.objects.values("file", *self.FINAL_WHEN_SIGNED).get(pk=self.pk)
             current = {"file": self.file.name, **{name: getattr(self, name) for name in self.FINAL_WHEN_SIGNED}}
             if stored != current:
                 raise EvidenceIsFinal("A signed document cannot be changed.")
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
+        super().save(*args, **kwargs)
 
     @property
     def is_pdf(self) -> bool:
@@ -92,10 +96,10 @@ class Document(models.Model):
 
 
 class SignatureRequestQuerySet(models.QuerySet["SignatureRequest"]):
-    def for_patient(self, patient: object) -> "SignatureRequestQuerySet":
+    def for_patient(self, patient: Patient) -> "SignatureRequestQuerySet":
         return self.filter(patient=patient)
 
-    def pending_at(self, now: object) -> "SignatureRequestQuerySet":
+    def pending_at(self, now: datetime.datetime) -> "SignatureRequestQuerySet":
         return self.filter(status=SignatureStatus.PENDING, expires_at__gt=now)
 
 
@@ -125,12 +129,12 @@ class SignatureRequest(models.Model):
     def __str__(self) -> str:
         return f"Signature request {self.pk}"
 
-    def save(self, *args: object, **kwargs: object) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk and SignatureRequest.objects.filter(pk=self.pk, status=SignatureStatus.SIGNED).exists():
             raise EvidenceIsFinal("A signed request cannot be changed.")
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
+        super().save(*args, **kwargs)
 
-    def status_at(self, now: object) -> str:
+    def status_at(self, now: datetime.datetime) -> str:
         if self.status == SignatureStatus.PENDING and self.expires_at <= now:
             return SignatureStatus.EXPIRED
         return self.status
@@ -170,10 +174,10 @@ class Signature(models.Model):
     def __str__(self) -> str:
         return f"Signature {self.pk}"
 
-    def save(self, *args: object, **kwargs: object) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
             raise EvidenceIsFinal("Signature evidence cannot be changed.")
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
+        super().save(*args, **kwargs)
 
     def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
         raise EvidenceIsFinal("Signature evidence cannot be deleted.")
@@ -195,10 +199,10 @@ class SignatureEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.kind} at {self.at:%Y-%m-%d %H:%M}"
 
-    def save(self, *args: object, **kwargs: object) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
             raise EvidenceIsFinal("A signature event cannot be changed.")
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
+        super().save(*args, **kwargs)
 
     def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
         raise EvidenceIsFinal("A signature event cannot be deleted.")

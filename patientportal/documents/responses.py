@@ -2,18 +2,21 @@
 after the caller checked access; correct type, nosniff, a safe file name, no
 caching, sandboxed when inline."""
 
+from typing import IO
 from urllib.parse import quote
 
 import pypdfium2 as pdfium
 from django.http import FileResponse, Http404, HttpResponse
+from django.http.response import HttpResponseBase
 
 from patientportal.documents.files import UnacceptableFile, pdf_page_count, safe_download_name
+from patientportal.documents.models import Document
 from patientportal.documents.preview import MAX_PAGES, pdf_page_png
 from patientportal.documents.selectors import signature_of
 from patientportal.documents.services import document_bytes
 
 
-def file_response(handle: object, *, content_type: str, title: str, inline: bool) -> FileResponse:
+def file_response(handle: IO[bytes], *, content_type: str, title: str, inline: bool) -> FileResponse:
     response = FileResponse(handle, content_type=content_type)
     response["Content-Disposition"] = content_disposition(
         "inline" if inline else "attachment", safe_download_name(title, content_type)
@@ -37,37 +40,37 @@ def png_response(data: bytes) -> HttpResponse:
     return response
 
 
-def _harden(response: HttpResponse) -> None:
+def _harden(response: HttpResponseBase) -> None:
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
 
 
-def document_pages(document: object) -> range:
+def document_pages(document: Document) -> range:
     """The page numbers shown on the page; none for an image, or for a PDF that
     cannot be opened (uploads are checked, so only a damaged stored file)."""
-    if not document.is_pdf:  # type: ignore[attr-defined]
+    if not document.is_pdf:
         return range(0)
     try:
-        count = pdf_page_count(document_bytes(document))  # type: ignore[arg-type]
+        count = pdf_page_count(document_bytes(document))
     except UnacceptableFile:
         return range(0)
     return range(1, min(count, MAX_PAGES) + 1)
 
 
-def rendered_page(document: object, page: int) -> HttpResponse:
-    if not document.is_pdf:  # type: ignore[attr-defined]
+def rendered_page(document: Document, page: int) -> HttpResponse:
+    if not document.is_pdf:
         raise Http404
     try:
-        return png_response(pdf_page_png(document_bytes(document), page))  # type: ignore[arg-type]
+        return png_response(pdf_page_png(document_bytes(document), page))
     except (IndexError, pdfium.PdfiumError):
         raise Http404 from None
 
 
-def signed_copy_response(document: object) -> HttpResponse:
-    signature = signature_of(document)  # type: ignore[arg-type]
+def signed_copy_response(document: Document) -> FileResponse:
+    signature = signature_of(document)
     if signature is None:
         raise Http404
     return file_response(
         signature.signed_copy.open("rb"), content_type="application/pdf", title=f"{document.title} signed", inline=False
-    )  # type: ignore[attr-defined]
+    )

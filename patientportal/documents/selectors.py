@@ -1,3 +1,4 @@
+import datetime
 from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
@@ -5,8 +6,10 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from patientportal.clinics.models import Clinic
 from patientportal.documents.choices import SignatureStatus
 from patientportal.documents.models import Document, Signature, SignatureRequest
+from patientportal.patients.models import Patient
 
 OTHER_DOCUMENTS_PER_PAGE = 20
 
@@ -15,10 +18,10 @@ OTHER_DOCUMENTS_PER_PAGE = 20
 class PortalDocuments:
     to_sign: list[Document]
     signed: list[Document]
-    other: Page
+    other: Page[Document]
 
 
-def _awaiting_or_signed(now: object, can_sign: bool) -> Q:
+def _awaiting_or_signed(now: datetime.datetime, can_sign: bool) -> Q:
     """Documents shown above the others: signed ones, and (with the signing feature) those to sign."""
     signed = Q(signature_request__status=SignatureStatus.SIGNED)
     if not can_sign:
@@ -26,7 +29,7 @@ def _awaiting_or_signed(now: object, can_sign: bool) -> Q:
     return signed | Q(signature_request__status=SignatureStatus.PENDING, signature_request__expires_at__gt=now)
 
 
-def portal_documents(*, patient: object, can_sign: bool, other_page: object = 1) -> PortalDocuments:
+def portal_documents(*, patient: Patient, can_sign: bool, other_page: int | str | None = 1) -> PortalDocuments:
     """The patient's visible documents: to sign (soonest due first) and signed,
     in full; the rest (results, reports, expired requests…), newest first,
     OTHER_DOCUMENTS_PER_PAGE a page. Without the signing feature nothing is
@@ -39,7 +42,8 @@ def portal_documents(*, patient: object, can_sign: bool, other_page: object = 1)
         .order_by("-uploaded_at", "-id")
     )
     above = _awaiting_or_signed(now, can_sign)
-    to_sign, signed = [], []
+    to_sign: list[Document] = []
+    signed: list[Document] = []
     for document in visible.filter(above):
         (signed if document.signature_request.status == SignatureStatus.SIGNED else to_sign).append(document)
     to_sign.sort(key=lambda document: document.signature_request.expires_at)
@@ -47,7 +51,7 @@ def portal_documents(*, patient: object, can_sign: bool, other_page: object = 1)
     return PortalDocuments(to_sign=to_sign, signed=signed, other=other)
 
 
-def pending_signature_count(*, patient: object) -> int:
+def pending_signature_count(*, patient: Patient) -> int:
     return (
         SignatureRequest.objects.for_patient(patient)
         .pending_at(timezone.now())
@@ -56,7 +60,7 @@ def pending_signature_count(*, patient: object) -> int:
     )
 
 
-def portal_document_get(*, patient: object, document_id: int) -> Document:
+def portal_document_get(*, patient: Patient, document_id: int) -> Document:
     """A document the patient may see; hidden, another patient's or clinic's is 404."""
     try:
         return (
@@ -69,7 +73,7 @@ def portal_document_get(*, patient: object, document_id: int) -> Document:
         raise Http404 from None
 
 
-def staff_document_get(*, clinic: object, document_id: int) -> Document:
+def staff_document_get(*, clinic: Clinic, document_id: int) -> Document:
     try:
         document = (
             Document.objects.for_clinic(clinic)
@@ -82,7 +86,7 @@ def staff_document_get(*, clinic: object, document_id: int) -> Document:
     return document
 
 
-def documents_for_patient_staff(*, patient: object) -> QuerySet[Document]:
+def documents_for_patient_staff(*, patient: Patient) -> QuerySet[Document]:
     """Every document of the patient, newest first (hidden ones included: staff see all)."""
     return (
         Document.objects.for_patient(patient)
@@ -101,4 +105,9 @@ def signature_request_of(document: Document) -> SignatureRequest | None:
 def signature_of(document: Document) -> Signature | None:
     """The document's signature, if it was signed."""
     request = signature_request_of(document)
-    return getattr(request, "signature", None) if request else None
+    if request is None:
+        return None
+    try:
+        return request.signature
+    except Signature.DoesNotExist:
+        return None

@@ -10,9 +10,11 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from patientportal.accounts.models import User
 from patientportal.audit import services as audit
 from patientportal.audit.transitions import transition
 from patientportal.clinics.features import Feature, clinic_has_feature
+from patientportal.clinics.models import Clinic
 from patientportal.core import request_context
 from patientportal.core.emails import queue_templated_email
 from patientportal.documents.choices import SignatureEventKind, SignatureMethod, SignatureStatus
@@ -36,8 +38,10 @@ from patientportal.documents.files import (
 from patientportal.documents.machines import SIGNATURE_REQUEST, signature_event
 from patientportal.documents.models import Document, Signature, SignatureRequest
 from patientportal.documents.preview import MAX_PAGES
+from patientportal.documents.signature_input import Stroke
 from patientportal.documents.signed_copy import build_signed_copy, signed_copy_possible
 from patientportal.patients.links import record_link_query
+from patientportal.patients.models import Patient
 from patientportal.patients.selectors import portal_users_for_patient
 
 MIN_DUE_DAYS, MAX_DUE_DAYS, DEFAULT_DUE_DAYS = 1, 365, 30
@@ -46,12 +50,12 @@ MIN_DUE_DAYS, MAX_DUE_DAYS, DEFAULT_DUE_DAYS = 1, 365, 30
 @transaction.atomic
 def document_upload(
     *,
-    patient: object,
+    patient: Patient,
     data: bytes,
     filename: str,
     doc_type: str,
     title: str,
-    actor: object,
+    actor: User,
     description: str = "",
     visible_in_portal: bool = False,
     signature_due_days: int | None = None,
@@ -62,7 +66,7 @@ def document_upload(
     and, unless the caller announces several together, the signers are emailed."""
     content_type = detect_content_type(data, filename)  # UnacceptableFile for the form
     if signature_due_days is not None:
-        if not clinic_has_feature(patient.clinic, Feature.DOCUMENT_SIGNING):  # type: ignore[attr-defined]
+        if not clinic_has_feature(patient.clinic, Feature.DOCUMENT_SIGNING):
             raise DocumentError("signing_not_in_plan")
         if not MIN_DUE_DAYS <= signature_due_days <= MAX_DUE_DAYS:
             raise DocumentError("expiry_out_of_range")
@@ -71,7 +75,7 @@ def document_upload(
         clinic=patient.clinic,
         patient=patient,
         doc_type=doc_type,
-        title=title.strip(),  # type: ignore[attr-defined]
+        title=title.strip(),
         description=description.strip(),
         content_type=content_type,
         size=len(data),
@@ -95,7 +99,7 @@ def document_upload(
 
 
 def _ask_to_sign(
-    document: Document, *, due_days: int, actor: object, existing: SignatureRequest | None, notify: bool = True
+    document: Document, *, due_days: int, actor: User, existing: SignatureRequest | None, notify: bool = True
 ) -> SignatureRequest:
     """Open a request (or re-open an expired or withdrawn one: its timeline goes on), tell the signers."""
     now = timezone.now()
@@ -155,7 +159,7 @@ def signature_can_be_requested(*, document: Document) -> bool:
 
 
 @transaction.atomic
-def signature_request_send(*, document: Document, due_days: int, actor: object) -> SignatureRequest:
+def signature_request_send(*, document: Document, due_days: int, actor: User) -> SignatureRequest:
     """Ask for a signature on a stored document: a reference document, or one whose
     request expired or was withdrawn (asked again). Never while one is pending or signed."""
     if not clinic_has_feature(document.clinic, Feature.DOCUMENT_SIGNING):
@@ -187,11 +191,11 @@ def _tell_signers(requests: list[SignatureRequest]) -> None:
     if not requests:
         return
     first = min(requests, key=lambda request: request.expires_at)
-    zone = first.clinic.zone  # type: ignore[attr-defined]
+    zone = first.clinic.zone
     for user in portal_users_for_patient(patient=first.patient):
         queue_templated_email(
             template_prefix="documents/email/signature_request",
-            to=user.email,  # type: ignore[attr-defined]
+            to=user.email,
             context={
                 "clinic": first.clinic,
                 "patient": first.patient,
@@ -226,12 +230,12 @@ def _check_signable(data: bytes, content_type: str) -> None:
         raise DocumentError("cannot_copy")
 
 
-def signature_expiry(*, clinic: object, due_days: int, now: datetime.datetime) -> datetime.datetime:
+def signature_expiry(*, clinic: Clinic, due_days: int, now: datetime.datetime) -> datetime.datetime:
     """A request due in N days can be signed until the end of the N-th day after
     today, in the clinic's time zone (what "due by <date>" means to people):
     the last microsecond before the next local midnight. Counted from that
     midnight in UTC, so a day with a clock change ends at its real end."""
-    zone = clinic.zone  # type: ignore[attr-defined]
+    zone = clinic.zone
     due_day = timezone.localtime(now, zone).date() + datetime.timedelta(days=due_days)
     # A midnight skipped by a clock change resolves (fold=0) to the instant the day really ends.
     next_midnight = datetime.datetime.combine(due_day + datetime.timedelta(days=1), datetime.time.min, tzinfo=zone)
@@ -239,7 +243,7 @@ def signature_expiry(*, clinic: object, due_days: int, now: datetime.datetime) -
 
 
 @transaction.atomic
-def signature_withdraw(*, request: SignatureRequest, actor: object) -> SignatureRequest:
+def signature_withdraw(*, request: SignatureRequest, actor: User) -> SignatureRequest:
     Document.objects.select_for_update().get(pk=request.document_id)  # the document, then its request
     locked = SignatureRequest.objects.select_for_update().get(pk=request.pk)
     if locked.status_at(timezone.now()) != SignatureStatus.PENDING:
@@ -255,7 +259,7 @@ def signature_withdraw(*, request: SignatureRequest, actor: object) -> Signature
     return locked
 
 
-def signature_opened(*, request: SignatureRequest, actor: object) -> None:
+def signature_opened(*, request: SignatureRequest, actor: User) -> None:
     """The signer opened the signing page (part of the evidence timeline)."""
     signature_event(request, SignatureEventKind.OPENED, actor)
     audit.record(
@@ -268,7 +272,7 @@ def signature_opened(*, request: SignatureRequest, actor: object) -> None:
     )
 
 
-def document_accessed(*, document: Document, actor: object, what: str) -> None:
+def document_accessed(*, document: Document, actor: User, what: str) -> None:
     """Every page showing a document, and every download, is an audit event naming
     the document (who saw which document). The page images a page loads are
     covered by the page's event rather than one event each."""
@@ -279,7 +283,8 @@ def document_accessed(*, document: Document, actor: object, what: str) -> None:
 
 def document_bytes(document: Document) -> bytes:
     with document.file.open("rb") as handle:
-        return handle.read()
+        data: bytes = handle.read()
+    return data
 
 
 def document_integrity_ok(document: Document) -> bool:
@@ -291,11 +296,11 @@ def document_integrity_ok(document: Document) -> bool:
 def document_sign(
     *,
     request: SignatureRequest,
-    signer: object,
+    signer: User,
     typed_name: str,
     method: str,
     signature_png: bytes,
-    strokes: list,
+    strokes: list[Stroke],
     consented: bool,
     acknowledged: bool,
     shown_sha256: str,
@@ -338,7 +343,7 @@ def document_sign(
         signer=signer,
         signer_email=signer.email,
         typed_name=typed_name.strip()[:200],
-        method=method,  # type: ignore[attr-defined]
+        method=method,
         strokes=strokes if method == SignatureMethod.DRAWN else [],
         signed_at=now,
         ip_address=request_context.current().ip,
@@ -389,7 +394,7 @@ def _language_name(code: str) -> str:
 
 
 def _evidence_lines(signature: Signature, request: SignatureRequest) -> list[tuple[str, str]]:
-    zone = request.clinic.zone  # type: ignore[attr-defined]
+    zone = request.clinic.zone
     local = timezone.localtime(signature.signed_at, zone)
     events = "\n".join(
         f"{event.at:%Y-%m-%d %H:%M:%S} UTC  {event.get_kind_display()}" for event in request.events.all()
@@ -397,12 +402,12 @@ def _evidence_lines(signature: Signature, request: SignatureRequest) -> list[tup
     language = _language_name(signature.language)
     return [
         ("Document", f"{request.document.title} (SHA-256 {signature.document_sha256})"),
-        ("Patient", request.patient.full_name),  # type: ignore[attr-defined]
+        ("Patient", request.patient.full_name),
         ("Signed by", f"{signature.typed_name} <{signature.signer_email}> ({signature.get_method_display()})"),
         (
             "Signed at",
             f"{signature.signed_at:%Y-%m-%d %H:%M:%S} UTC ({local:%Y-%m-%d %H:%M} {request.clinic.time_zone})",
-        ),  # type: ignore[attr-defined]
+        ),
         ("IP address and browser", f"{signature.ip_address or 'unknown'} — {signature.user_agent or 'unknown'}"),
         (
             "Consent to do business electronically",

@@ -6,10 +6,14 @@ import binascii
 import io
 import json
 import math
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageDraw, ImageFont, UnidentifiedImageError
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 MAX_IMAGE_BYTES = 500_000
 MAX_WIDTH, MAX_HEIGHT = 3000, 1500
@@ -19,8 +23,12 @@ MAX_COORDINATE = 100_000  # far beyond any canvas; guards against absurd numbers
 DATA_URL_PREFIX = "data:image/png;base64,"
 
 
+# One stroke of signature_pad's data: {"points": [{"x": …, "y": …, …}, …], …}.
+Stroke = dict[str, object]
+
+
 class SignatureRejected(ValueError):
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: "StrOrPromise") -> None:
         self.message = message
         super().__init__(str(message))
 
@@ -77,7 +85,7 @@ def _is_coordinate(value: object) -> bool:
     )
 
 
-def drawn_strokes(raw: str) -> list:
+def drawn_strokes(raw: str) -> list[Stroke]:
     """signature_pad's stroke data: a list of strokes, each with a list of points."""
     try:
         strokes = json.loads(raw or "[]", parse_constant=_refuse_constant, parse_float=_finite_float)
@@ -97,11 +105,13 @@ def drawn_strokes(raw: str) -> list:
         for point in stroke["points"]:
             if not (isinstance(point, dict) and all(_is_coordinate(point.get(axis)) for axis in ("x", "y"))):
                 raise SignatureRejected(_("The drawn signature could not be read. Please clear it and draw again."))
-    return strokes
+    checked: list[Stroke] = strokes
+    return checked
 
 
 def typed_signature_png(name: str) -> bytes:
     """An image of the typed name, made on the server (the person chose to type instead of draw)."""
+    font: ImageFont.FreeTypeFont | ImageFont.ImageFont
     try:
         font = ImageFont.truetype(str(settings.DOCUMENT_FONT_PATH), 56)
     except OSError:

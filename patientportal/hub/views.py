@@ -6,13 +6,14 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
+from patientportal.accounts.http import SignedInRequest
 from patientportal.clinics.selectors import memberships_for_user
 from patientportal.core.models import OutboxMessage
 from patientportal.patients.selectors import portal_accesses_for_user
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: SignedInRequest) -> HttpResponse:
     """Send each account where it belongs: the portal, a clinic's staff area, or a choice of both."""
     accesses = portal_accesses_for_user(user=request.user)
     memberships = memberships_for_user(user=request.user)

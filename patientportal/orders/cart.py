@@ -16,18 +16,19 @@ from django.utils import timezone
 from patientportal.catalog.models import Product
 from patientportal.orders.errors import CartError
 from patientportal.orders.models import MAX_QUANTITY_PER_ITEM, Cart, CartItem
+from patientportal.patients.models import Patient
 
 
-def _clinic_today(patient: object) -> datetime.date:
-    return timezone.localtime(timezone.now(), patient.clinic.zone).date()  # type: ignore[attr-defined]
+def _clinic_today(patient: Patient) -> datetime.date:
+    return timezone.localtime(timezone.now(), patient.clinic.zone).date()
 
 
-def purchase_problem(*, product: Product, patient: object, quantity: int) -> CartError | None:
+def purchase_problem(*, product: Product, patient: Patient, quantity: int) -> CartError | None:
     """Why `quantity` of the product cannot be in this patient's cart, or None."""
     name = product.name
     if not (product.active and product.visible_in_portal):
         return CartError("unavailable", product=name)
-    if product.minimum_age and patient.age_on(_clinic_today(patient)) < product.minimum_age:  # type: ignore[attr-defined]
+    if product.minimum_age and patient.age_on(_clinic_today(patient)) < product.minimum_age:
         return CartError("age_restricted", product=name, age=product.minimum_age)
     if product.track_inventory and product.stock <= 0:
         return CartError("out_of_stock", product=name)
@@ -36,11 +37,11 @@ def purchase_problem(*, product: Product, patient: object, quantity: int) -> Car
     return None
 
 
-def cart_lock(patient: object) -> Cart:
+def cart_lock(patient: Patient) -> Cart:
     """The patient's cart, created if needed, locked for this transaction."""
     try:
         with transaction.atomic():
-            Cart.objects.get_or_create(patient=patient, defaults={"clinic_id": patient.clinic_id})  # type: ignore[attr-defined]
+            Cart.objects.get_or_create(patient=patient, defaults={"clinic_id": patient.clinic_id})
     except IntegrityError:  # created by a concurrent request
         pass
     return Cart.objects.select_for_update().get(patient=patient)
@@ -52,7 +53,7 @@ def _check_quantity(quantity: int) -> None:
 
 
 @transaction.atomic
-def cart_add_item(*, patient: object, product: Product, quantity: int) -> CartItem:
+def cart_add_item(*, patient: Patient, product: Product, quantity: int) -> CartItem:
     """Add to the cart (adding to a line already there)."""
     _check_quantity(quantity)
     cart = cart_lock(patient)
@@ -69,7 +70,7 @@ def cart_add_item(*, patient: object, product: Product, quantity: int) -> CartIt
 
 
 @transaction.atomic
-def cart_set_quantity(*, patient: object, item_id: int, quantity: int) -> CartItem:
+def cart_set_quantity(*, patient: Patient, item_id: int, quantity: int) -> CartItem:
     _check_quantity(quantity)
     cart = cart_lock(patient)
     item = CartItem.objects.select_related("product").get(cart=cart, pk=item_id)
@@ -83,13 +84,13 @@ def cart_set_quantity(*, patient: object, item_id: int, quantity: int) -> CartIt
 
 
 @transaction.atomic
-def cart_remove_item(*, patient: object, item_id: int) -> None:
+def cart_remove_item(*, patient: Patient, item_id: int) -> None:
     cart = cart_lock(patient)
     CartItem.objects.filter(cart=cart, pk=item_id).delete()
 
 
 @transaction.atomic
-def cart_clear(*, patient: object) -> None:
+def cart_clear(*, patient: Patient) -> None:
     cart = cart_lock(patient)
     CartItem.objects.filter(cart=cart).delete()
 
@@ -121,7 +122,7 @@ class CartView:
         return bool(self.lines) and not self.has_problems
 
 
-def cart_for_patient(*, patient: object) -> CartView:
+def cart_for_patient(*, patient: Patient) -> CartView:
     """The cart with every line checked against the product as it is now (one query)."""
     items = list(CartItem.objects.filter(cart__patient=patient).select_related("product").order_by("added_at", "id"))
     return CartView(
@@ -132,6 +133,6 @@ def cart_for_patient(*, patient: object) -> CartView:
     )
 
 
-def cart_item_count(*, patient: object) -> int:
+def cart_item_count(*, patient: Patient) -> int:
     """For the header badge: one aggregate query."""
     return CartItem.objects.filter(cart__patient=patient).aggregate(total=Sum("quantity"))["total"] or 0

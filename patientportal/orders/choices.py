@@ -45,14 +45,14 @@ APPROVAL_TRANSITIONS: dict[str, frozenset[str]] = {
     Approval.REJECTED: frozenset(),
 }
 
-ORDER_BADGES = {
+ORDER_BADGES: dict[str, str] = {
     OrderStatus.PENDING: "info",
     OrderStatus.PROCESSING: "info",
     OrderStatus.READY: "success",
     OrderStatus.COMPLETED: "neutral",
     OrderStatus.CANCELLED: "danger",
 }
-PAYMENT_BADGES = {
+PAYMENT_BADGES: dict[str, str] = {
     PaymentStatus.UNPAID: "warning",
     PaymentStatus.PAID: "success",
     PaymentStatus.FAILED: "danger",

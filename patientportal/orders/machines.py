@@ -1,5 +1,6 @@
 """The order's three state machines, moved only by `audit.transitions.transition`."""
 
+from patientportal.accounts.models import User
 from patientportal.audit.transitions import Machine, Move
 from patientportal.orders.choices import (
     APPROVAL_TRANSITIONS,
@@ -18,12 +19,14 @@ def _refuse(machine: Machine, current: str, wanted: str) -> OrderError:
 
 
 def _order_event(move: Move) -> OrderEvent:
+    order = move.obj
+    assert isinstance(order, Order)  # the history of the three machines below, all of Order
     return OrderEvent.objects.create(
-        order=move.obj,
+        order=order,
         machine=move.machine.name.rsplit(".", 1)[-1],
         from_value=move.from_state,
         to_value=move.to_state,
-        actor=move.actor if getattr(move.actor, "is_authenticated", False) else None,
+        actor=move.actor if isinstance(move.actor, User) else None,  # the system, or a visitor not signed in: None
         note=move.note,
     )
 

@@ -3,7 +3,9 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from patientportal.clinics.models import Clinic
 from patientportal.orders.choices import ORDER_BADGES, PAYMENT_BADGES, Approval, OrderStatus, PaymentStatus
+from patientportal.patients.models import Patient
 
 MAX_QUANTITY_PER_ITEM = 99
 
@@ -44,10 +46,10 @@ class CartItem(models.Model):
 
 
 class OrderQuerySet(models.QuerySet["Order"]):
-    def for_clinic(self, clinic: object) -> "OrderQuerySet":
+    def for_clinic(self, clinic: Clinic) -> "OrderQuerySet":
         return self.filter(clinic=clinic)
 
-    def for_patient(self, patient: object) -> "OrderQuerySet":
+    def for_patient(self, patient: Patient) -> "OrderQuerySet":
         return self.filter(patient=patient)
 
     def payable(self) -> "OrderQuerySet":

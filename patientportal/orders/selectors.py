@@ -1,10 +1,13 @@
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
+from patientportal.clinics.models import Clinic
 from patientportal.orders.choices import Approval, OrderStatus
 from patientportal.orders.models import Order
+from patientportal.patients.models import Patient
 
-STAFF_QUEUES = {
+# The filters of each queue of the staff orders page.
+STAFF_QUEUES: dict[str, dict[str, object]] = {
     "awaiting": {"approval": Approval.AWAITING, "status": OrderStatus.PENDING},
     "to_prepare": {"status": OrderStatus.PROCESSING},
     "ready": {"status": OrderStatus.READY},
@@ -13,11 +16,11 @@ STAFF_QUEUES = {
 }
 
 
-def orders_for_patient(*, patient: object) -> QuerySet[Order]:
+def orders_for_patient(*, patient: Patient) -> QuerySet[Order]:
     return Order.objects.for_patient(patient).order_by("-created_at", "-id")
 
 
-def order_get_for_patient(*, patient: object, order_id: int) -> Order:
+def order_get_for_patient(*, patient: Patient, order_id: int) -> Order:
     """Scoped to the patient: another patient's or clinic's order is 404 (numbers are never looked up)."""
     try:
         order = Order.objects.for_patient(patient).select_related("clinic").get(pk=order_id)
@@ -27,7 +30,7 @@ def order_get_for_patient(*, patient: object, order_id: int) -> Order:
     return order
 
 
-def order_get_for_clinic(*, clinic: object, order_id: int) -> Order:
+def order_get_for_clinic(*, clinic: Clinic, order_id: int) -> Order:
     try:
         order = Order.objects.for_clinic(clinic).select_related("patient").get(pk=order_id)
     except Order.DoesNotExist:
@@ -36,12 +39,12 @@ def order_get_for_clinic(*, clinic: object, order_id: int) -> Order:
     return order
 
 
-def staff_queue(*, clinic: object, queue: str) -> QuerySet[Order]:
+def staff_queue(*, clinic: Clinic, queue: str) -> QuerySet[Order]:
     filters = STAFF_QUEUES.get(queue, STAFF_QUEUES["all"])
     return Order.objects.for_clinic(clinic).filter(**filters).select_related("patient").order_by("created_at", "id")
 
 
-def queue_counts(*, clinic: object) -> dict[str, int]:
+def queue_counts(*, clinic: Clinic) -> dict[str, int]:
     return {
         name: Order.objects.for_clinic(clinic).filter(**filters).count()
         for name, filters in STAFF_QUEUES.items()
@@ -49,7 +52,7 @@ def queue_counts(*, clinic: object) -> dict[str, int]:
     }
 
 
-def dashboard_counts(*, patient: object) -> dict[str, int]:
+def dashboard_counts(*, patient: Patient) -> dict[str, int]:
     """Pending (Pending or Processing) and ready-for-pickup counts, in one query."""
     return Order.objects.for_patient(patient).aggregate(
         pending=Count("pk", filter=Q(status__in=[OrderStatus.PENDING, OrderStatus.PROCESSING])),

@@ -14,12 +14,14 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from patientportal.accounts.models import User
 from patientportal.audit import services as audit
 from patientportal.audit.transitions import transition
 from patientportal.catalog.choices import StockReason
 from patientportal.catalog.errors import CatalogError
 from patientportal.catalog.models import Product
 from patientportal.catalog.services import stock_adjust
+from patientportal.clinics.models import Clinic
 from patientportal.core.emails import queue_templated_email
 from patientportal.orders.cart import cart_for_patient, cart_lock
 from patientportal.orders.choices import Approval, OrderStatus, PaymentStatus
@@ -28,6 +30,7 @@ from patientportal.orders.machines import MACHINES
 from patientportal.orders.models import CartItem, Order, OrderEvent, OrderItem, OrderNumberSequence
 from patientportal.orders.tax import tax_cents
 from patientportal.patients.links import record_link_query
+from patientportal.patients.models import Patient
 
 
 def order_lock(order: Order) -> Order:
@@ -37,13 +40,13 @@ def order_lock(order: Order) -> Order:
     return locked
 
 
-def order_move(*, order: Order, machine: str, to: str, actor: object, note: str = "", **extra: object) -> Order:
+def order_move(*, order: Order, machine: str, to: str, actor: User | None, note: str = "", **extra: object) -> Order:
     """Move one machine ("status", "payment" or "approval") of a locked order along its table; refuse anything else."""
     transition(machine=MACHINES[machine], obj=order, to=to, actor=actor, note=note, fields=extra)
     return order
 
 
-def _next_number(clinic: object) -> str:
+def _next_number(clinic: Clinic) -> str:
     sequence, _created = OrderNumberSequence.objects.get_or_create(clinic=clinic)
     sequence = OrderNumberSequence.objects.select_for_update().get(pk=sequence.pk)
     sequence.last_number += 1
@@ -52,12 +55,12 @@ def _next_number(clinic: object) -> str:
 
 
 @transaction.atomic
-def order_place(*, patient: object, notes: str, actor: object, expected_total_cents: int | None = None) -> Order:
+def order_place(*, patient: Patient, notes: str, actor: User, expected_total_cents: int | None = None) -> Order:
     """Turn the cart into an order, all or nothing: prices and names copied,
     stock taken, the cart emptied. Restricted items wait for staff approval.
     The cart row is locked first, so a double submit makes one order; with
     `expected_total_cents` (what the checkout page showed) a changed price is refused."""
-    clinic = patient.clinic  # type: ignore[attr-defined]
+    clinic = patient.clinic
     cart_lock(patient)
     cart = cart_for_patient(patient=patient)
     if not cart.lines:
@@ -137,8 +140,9 @@ def order_place(*, patient: object, notes: str, actor: object, expected_total_ce
     return order
 
 
-def _release_stock(order: Order, actor: object) -> None:
+def _release_stock(order: Order, actor: User | None) -> None:
     for item in order.items.filter(stock_tracked=True, product__isnull=False).select_related("product"):
+        assert item.product is not None  # filtered on product__isnull=False above
         stock_adjust(
             product=item.product,
             change=item.quantity,
@@ -149,7 +153,7 @@ def _release_stock(order: Order, actor: object) -> None:
         )
 
 
-def cancel_locked_order(order: Order, *, actor: object, reason: str) -> Order:
+def cancel_locked_order(order: Order, *, actor: User | None, reason: str) -> Order:
     """Cancel a locked order: the move happens once, so the stock comes back once."""
     order_move(
         order=order,
@@ -189,7 +193,7 @@ def _pending_locked(order: Order) -> Order:
 
 
 @transaction.atomic
-def order_approve(*, order: Order, actor: object) -> Order:
+def order_approve(*, order: Order, actor: User) -> Order:
     locked = _pending_locked(order)
     order_move(order=locked, machine="approval", to=Approval.APPROVED, actor=actor, payable_since=timezone.now())
     order_email_patient(locked, "approved")
@@ -197,7 +201,7 @@ def order_approve(*, order: Order, actor: object) -> Order:
 
 
 @transaction.atomic
-def order_reject(*, order: Order, reason: str, actor: object) -> Order:
+def order_reject(*, order: Order, reason: str, actor: User) -> Order:
     if not reason.strip():
         raise OrderError("reason_required")
     locked = _pending_locked(order)
@@ -215,7 +219,7 @@ def order_reject(*, order: Order, reason: str, actor: object) -> Order:
 
 
 @transaction.atomic
-def order_mark_ready(*, order: Order, actor: object) -> Order:
+def order_mark_ready(*, order: Order, actor: User) -> Order:
     locked = order_lock(order)
     order_move(order=locked, machine="status", to=OrderStatus.READY, actor=actor)
     order_email_patient(locked, "ready")
@@ -223,12 +227,12 @@ def order_mark_ready(*, order: Order, actor: object) -> Order:
 
 
 @transaction.atomic
-def order_complete(*, order: Order, actor: object) -> Order:
+def order_complete(*, order: Order, actor: User) -> Order:
     locked = order_lock(order)
     return order_move(order=locked, machine="status", to=OrderStatus.COMPLETED, actor=actor)
 
 
-def order_record_payment(*, order: Order, actor: object = None) -> Order:
+def order_record_payment(*, order: Order, actor: User | None = None) -> Order:
     """Called by the payments service, inside its transaction, with the order locked."""
     order_move(order=order, machine="payment", to=PaymentStatus.PAID, actor=actor, paid_at=timezone.now())
     return order_move(order=order, machine="status", to=OrderStatus.PROCESSING, actor=actor)

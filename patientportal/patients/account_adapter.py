@@ -10,13 +10,14 @@ from django.utils.translation import gettext as _
 from patientportal.accounts.adapter import AccountAdapter
 from patientportal.accounts.emails import emails_match
 from patientportal.patients.invitations import invitation_find_by_digest, invitation_problem
+from patientportal.patients.models import Invitation
 
 # Opening an invitation link keeps the SHA-256 of its token here (never the
 # token itself); signing up is possible only while that invitation is usable.
 INVITATION_SESSION_KEY = "invitation_digest"
 
 
-def session_invitation(request: HttpRequest) -> object | None:
+def session_invitation(request: HttpRequest) -> Invitation | None:
     """The usable invitation this browser opened, or None."""
     digest = request.session.get(INVITATION_SESSION_KEY) if hasattr(request, "session") else None
     if not digest:
@@ -37,9 +38,9 @@ class InvitationAccountAdapter(AccountAdapter):
         invitation = (
             session_invitation(request) if request is not None and request.path == reverse("account_signup") else None
         )
-        if invitation is not None and not emails_match(email, invitation.email):  # type: ignore[attr-defined]
+        if invitation is not None and not emails_match(email, invitation.email):
             raise forms.ValidationError(
-                _("Please use the address your invitation was sent to: %(email)s") % {"email": invitation.email}  # type: ignore[attr-defined]
+                _("Please use the address your invitation was sent to: %(email)s") % {"email": invitation.email}
             )
         return email
 
@@ -48,4 +49,5 @@ class InvitationAccountAdapter(AccountAdapter):
         accepting an invitation goes back to it."""
         if request.session.get(INVITATION_SESSION_KEY):
             return reverse("invitation_accept")
-        return super().get_login_redirect_url(request)
+        url: str = super().get_login_redirect_url(request)  # allauth ships no types
+        return url

@@ -49,7 +49,7 @@ INVITATION_TRANSITIONS: dict[str, frozenset[str]] = {
     InvitationStatus.REVOKED: frozenset(),
 }
 
-INVITATION_BADGES = {
+INVITATION_BADGES: dict[str, str] = {
     InvitationStatus.PENDING: "info",
     InvitationStatus.ACCEPTED: "success",
     InvitationStatus.EXPIRED: "neutral",

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from patientportal.accounts.emails import emails_match, normalize_email
+from patientportal.accounts.models import User
 from patientportal.audit import services as audit
 from patientportal.audit.transitions import transition
 from patientportal.core.emails import queue_templated_email
@@ -24,7 +25,7 @@ from patientportal.patients.choices import InvitationStatus, PortalStatus
 from patientportal.patients.errors import PatientError
 from patientportal.patients.machines import INVITATION
 from patientportal.patients.models import Invitation, Patient, PortalAccess
-from patientportal.patients.services import patient_lock, portal_access_grant
+from patientportal.patients.services import invitation_revoke_locked, patient_lock, portal_access_grant
 
 MAX_PENDING_INVITATIONS = 3
 MIN_EXPIRY = datetime.timedelta(hours=1)
@@ -41,7 +42,7 @@ def invitation_url(token: str) -> str:
 
 @transaction.atomic
 def invitation_send(
-    *, patient: Patient, expires_in: datetime.timedelta, actor: object, now: datetime.datetime | None = None
+    *, patient: Patient, expires_in: datetime.timedelta, actor: User, now: datetime.datetime | None = None
 ) -> tuple[Invitation, str]:
     """Create a pending invitation for the patient's email and email the link.
     Returns the invitation and the token (which is not stored)."""
@@ -78,7 +79,7 @@ def invitation_send(
     return invitation, token
 
 
-def _email_invitation(*, invitation: Invitation, token: str, actor: object) -> None:
+def _email_invitation(*, invitation: Invitation, token: str, actor: User) -> None:
     clinic = invitation.clinic
     expires_local = timezone.localtime(invitation.expires_at, clinic.zone)
     queue_templated_email(
@@ -86,7 +87,7 @@ def _email_invitation(*, invitation: Invitation, token: str, actor: object) -> N
         to=invitation.email,
         context={
             "clinic": clinic,
-            "invited_by": actor.get_full_name(),  # type: ignore[attr-defined]
+            "invited_by": actor.get_full_name(),
             "expires_at": expires_local,
             "time_zone": clinic.time_zone,
             "url": invitation_url(token),
@@ -95,20 +96,13 @@ def _email_invitation(*, invitation: Invitation, token: str, actor: object) -> N
 
 
 @transaction.atomic
-def invitation_revoke(*, invitation: Invitation, actor: object, now: datetime.datetime | None = None) -> Invitation:
+def invitation_revoke(*, invitation: Invitation, actor: User, now: datetime.datetime | None = None) -> Invitation:
     now = now or timezone.now()
     patient_lock(invitation.patient)
     invitation.refresh_from_db()
     if invitation.status_at(now) != InvitationStatus.PENDING:
         raise PatientError("not_pending")
-    transition(
-        machine=INVITATION,
-        obj=invitation,
-        to=InvitationStatus.REVOKED,
-        actor=actor,
-        fields={"revoked_by": actor, "revoked_at": now},
-        audit_action="patients.invitation.revoked",
-    )
+    invitation_revoke_locked(invitation, actor=actor, now=now, why="revoked by staff")
     return invitation
 
 
@@ -129,26 +123,27 @@ def invitation_problem(*, invitation: Invitation | None, now: datetime.datetime 
         return "unknown"
     if invitation.patient.portal_status != PortalStatus.ENABLED:
         return "portal_disabled"
-    return {
+    problems: dict[str, str | None] = {
         InvitationStatus.PENDING: None,
         InvitationStatus.EXPIRED: "expired",
         InvitationStatus.REVOKED: "revoked",
         InvitationStatus.ACCEPTED: "used",
-    }[invitation.status_at(now)]
+    }
+    return problems[invitation.status_at(now)]
 
 
-def account_owns_email(*, user: object, email: str) -> bool:
+def account_owns_email(*, user: User, email: str) -> bool:
     """Does the account hold this address, verified? Compared with the project's
     one normalisation (accounts.emails), never by database case-folding."""
     verified = EmailAddress.objects.filter(user=user, verified=True).values_list("email", flat=True)
     return any(emails_match(address, email) for address in verified)
 
 
-def invitation_accept(*, token: str, user: object, now: datetime.datetime | None = None) -> PortalAccess:
+def invitation_accept(*, token: str, user: User, now: datetime.datetime | None = None) -> PortalAccess:
     return invitation_accept_by_digest(digest=token_hash(token), user=user, now=now)
 
 
-def invitation_accept_by_digest(*, digest: str, user: object, now: datetime.datetime | None = None) -> PortalAccess:
+def invitation_accept_by_digest(*, digest: str, user: User, now: datetime.datetime | None = None) -> PortalAccess:
     """Link the account to the invited patient's record. A refusal is audited
     (outside the rolled-back transaction) and raised as a PatientError."""
     found = invitation_find_by_digest(digest=digest)
@@ -160,7 +155,7 @@ def invitation_accept_by_digest(*, digest: str, user: object, now: datetime.date
 
 
 @transaction.atomic
-def _invitation_accept_locked(*, found: Invitation | None, user: object, now: datetime.datetime) -> PortalAccess:
+def _invitation_accept_locked(*, found: Invitation | None, user: User, now: datetime.datetime) -> PortalAccess:
     # Every check runs again here, under the patient's and the invitation's locks.
     if found is None:
         raise PatientError("unknown")
@@ -186,7 +181,7 @@ def _invitation_accept_locked(*, found: Invitation | None, user: object, now: da
     return portal_access_grant(user=user, patient=patient, actor=user)
 
 
-def invitation_refusal_record(*, invitation: Invitation | None, code: str, actor: object = None) -> None:
+def invitation_refusal_record(*, invitation: Invitation | None, code: str, actor: User | None = None) -> None:
     """Every refused use of an invitation link is an audit event (with why), signed in or not."""
     audit.record(
         action="patients.invitation.refused",

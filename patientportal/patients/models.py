@@ -6,6 +6,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from patientportal.clinics.models import Clinic
 from patientportal.patients.choices import (
     INVITATION_BADGES,
     InvitationStatus,
@@ -15,7 +16,7 @@ from patientportal.patients.choices import (
 
 
 class PatientQuerySet(models.QuerySet["Patient"]):
-    def for_clinic(self, clinic: object) -> "PatientQuerySet":
+    def for_clinic(self, clinic: Clinic) -> "PatientQuerySet":
         return self.filter(clinic=clinic)
 
 
@@ -56,7 +57,7 @@ class Patient(models.Model):
 
 
 class PortalAccessQuerySet(models.QuerySet["PortalAccess"]):
-    def for_clinic(self, clinic: object) -> "PortalAccessQuerySet":
+    def for_clinic(self, clinic: Clinic) -> "PortalAccessQuerySet":
         return self.filter(clinic=clinic)
 
     def for_patient(self, patient: Patient) -> "PortalAccessQuerySet":
@@ -96,7 +97,7 @@ class PortalAccess(models.Model):
 
 
 class InvitationQuerySet(models.QuerySet["Invitation"]):
-    def for_clinic(self, clinic: object) -> "InvitationQuerySet":
+    def for_clinic(self, clinic: Clinic) -> "InvitationQuerySet":
         return self.filter(clinic=clinic)
 
     def for_patient(self, patient: Patient) -> "InvitationQuerySet":

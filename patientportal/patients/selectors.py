@@ -1,6 +1,8 @@
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from patientportal.accounts.models import User
+from patientportal.clinics.models import Clinic
 from patientportal.patients.choices import PortalStatus
 from patientportal.patients.models import Invitation, Patient, PortalAccess
 
@@ -14,7 +16,7 @@ PATIENT_SORTS = {
 }
 
 
-def patient_search(*, clinic: object, query: str = "", sort: str = "name") -> QuerySet[Patient]:
+def patient_search(*, clinic: Clinic, query: str = "", sort: str = "name") -> QuerySet[Patient]:
     """The clinic's patients whose name, email or phone contains every word of
     `query`. `sort` is looked up in an allow-list; anything else sorts by name."""
     patients = Patient.objects.for_clinic(clinic)
@@ -28,7 +30,7 @@ def patient_search(*, clinic: object, query: str = "", sort: str = "name") -> Qu
     return patients.order_by(*PATIENT_SORTS.get(sort, PATIENT_SORTS["name"]))
 
 
-def patient_get_for_clinic(*, clinic: object, patient_id: int) -> Patient:
+def patient_get_for_clinic(*, clinic: Clinic, patient_id: int) -> Patient:
     try:
         patient = Patient.objects.for_clinic(clinic).get(pk=patient_id)
     except Patient.DoesNotExist:
@@ -37,7 +39,7 @@ def patient_get_for_clinic(*, clinic: object, patient_id: int) -> Patient:
     return patient
 
 
-def portal_accesses_for_user(*, user: object) -> list[PortalAccess]:
+def portal_accesses_for_user(*, user: User) -> list[PortalAccess]:
     """Every record the account may use in the portal, with patient and clinic."""
     return list(
         PortalAccess.objects.active()
@@ -47,7 +49,7 @@ def portal_accesses_for_user(*, user: object) -> list[PortalAccess]:
     )
 
 
-def portal_users_for_patient(*, patient: Patient) -> list[object]:
+def portal_users_for_patient(*, patient: Patient) -> list[User]:
     """The accounts that can use this record in the portal now (the patient, or a family member)."""
     if patient.portal_status != PortalStatus.ENABLED:
         return []

@@ -1,11 +1,15 @@
 import datetime
+from collections.abc import Mapping
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from patientportal.accounts.emails import normalize_email
+from patientportal.accounts.models import User
 from patientportal.audit import services as audit
 from patientportal.audit.transitions import transition
+from patientportal.clinics.models import Clinic
 from patientportal.patients.choices import InvitationStatus, PortalAccessStatus, PortalStatus
 from patientportal.patients.errors import PatientError
 from patientportal.patients.machines import INVITATION, PORTAL_ACCESS, PORTAL_STATUS
@@ -17,13 +21,13 @@ PATIENT_EDITABLE_FIELDS = ("first_name", "last_name", "date_of_birth", "email", 
 @transaction.atomic
 def patient_create(
     *,
-    clinic: object,
+    clinic: Clinic,
     first_name: str,
     last_name: str,
     date_of_birth: datetime.date,
     email: str = "",
     phone: str = "",
-    actor: object,
+    actor: User,
 ) -> Patient:
     patient = Patient.objects.create(
         clinic=clinic,
@@ -38,7 +42,7 @@ def patient_create(
 
 
 @transaction.atomic
-def patient_update(*, patient: Patient, changes: dict, actor: object) -> Patient:
+def patient_update(*, patient: Patient, changes: Mapping[str, Any], actor: User) -> Patient:
     """Apply the given field values; the audit event names the fields changed (never their values).
     A new email address revokes the invitations still pending for the old one."""
     if changes.get("email"):
@@ -65,7 +69,7 @@ def patient_update(*, patient: Patient, changes: dict, actor: object) -> Patient
     return patient
 
 
-def patient_record_viewed(*, patient: Patient, actor: object, what: str = "overview") -> None:
+def patient_record_viewed(*, patient: Patient, actor: User, what: str = "overview") -> None:
     """Every view of a patient's record is audited (HIPAA audit controls cover reads)."""
     audit.record(
         action="patients.patient.viewed",
@@ -78,7 +82,7 @@ def patient_record_viewed(*, patient: Patient, actor: object, what: str = "overv
 
 
 @transaction.atomic
-def portal_access_grant(*, user: object, patient: Patient, actor: object) -> PortalAccess:
+def portal_access_grant(*, user: User, patient: Patient, actor: User) -> PortalAccess:
     """Link an account to a patient record (or re-activate the link)."""
     try:
         with transaction.atomic():
@@ -113,7 +117,7 @@ def patient_lock(patient: Patient) -> Patient:
     return locked
 
 
-def _portal_status_move(*, patient: Patient, to: str, actor: object, now: datetime.datetime) -> None:
+def _portal_status_move(*, patient: Patient, to: str, actor: User, now: datetime.datetime) -> None:
     transition(
         machine=PORTAL_STATUS,
         obj=patient,
@@ -124,7 +128,8 @@ def _portal_status_move(*, patient: Patient, to: str, actor: object, now: dateti
     )
 
 
-def _invitation_revoke_locked(invitation: Invitation, *, actor: object, now: datetime.datetime, why: str) -> None:
+def invitation_revoke_locked(invitation: Invitation, *, actor: User, now: datetime.datetime, why: str) -> None:
+    """Revoke a pending invitation; the caller holds the patient's lock."""
     transition(
         machine=INVITATION,
         obj=invitation,
@@ -137,7 +142,7 @@ def _invitation_revoke_locked(invitation: Invitation, *, actor: object, now: dat
 
 
 @transaction.atomic
-def portal_enable(*, patient: Patient, email: str, actor: object, now: datetime.datetime | None = None) -> Patient:
+def portal_enable(*, patient: Patient, email: str, actor: User, now: datetime.datetime | None = None) -> Patient:
     """Allow the record to be used in the portal, with the email invitations go to.
     After a disable, the earlier links stay off: a new invitation is needed."""
     now = now or timezone.now()
@@ -161,15 +166,15 @@ def portal_enable(*, patient: Patient, email: str, actor: object, now: datetime.
     return locked
 
 
-def _revoke_invitations_to_other_addresses(patient: Patient, *, actor: object) -> None:
+def _revoke_invitations_to_other_addresses(patient: Patient, *, actor: User) -> None:
     """An invitation sent to an address the record no longer has must stop working."""
     now = timezone.now()
     for invitation in Invitation.objects.for_patient(patient).pending_at(now).exclude(email=patient.email):
-        _invitation_revoke_locked(invitation, actor=actor, now=now, why="email changed")
+        invitation_revoke_locked(invitation, actor=actor, now=now, why="email changed")
 
 
 @transaction.atomic
-def portal_disable(*, patient: Patient, actor: object, now: datetime.datetime | None = None) -> Patient:
+def portal_disable(*, patient: Patient, actor: User, now: datetime.datetime | None = None) -> Patient:
     """End the record's portal use at once: every link is disabled (open sessions
     lose it on their next request) and every pending invitation is revoked.
     Appointments, orders and documents are untouched."""
@@ -178,7 +183,7 @@ def portal_disable(*, patient: Patient, actor: object, now: datetime.datetime | 
     _portal_status_move(patient=locked, to=PortalStatus.DISABLED, actor=actor, now=now)
     revoked = links = 0
     for invitation in Invitation.objects.for_patient(locked).pending_at(now):
-        _invitation_revoke_locked(invitation, actor=actor, now=now, why="portal disabled")
+        invitation_revoke_locked(invitation, actor=actor, now=now, why="portal disabled")
         revoked += 1
     for access in PortalAccess.objects.for_patient(locked).active():
         transition(

@@ -18,6 +18,7 @@ import stripe
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from patientportal.accounts.models import User
 from patientportal.audit import services as audit
 from patientportal.audit.transitions import transition
 from patientportal.orders.choices import OrderStatus, PaymentStatus
@@ -43,7 +44,7 @@ PROVIDER_ERRORS = (stripe.StripeError,)
 
 
 @transaction.atomic
-def payment_start(*, order: Order, actor: object, success_url: str, cancel_url: str) -> Payment:
+def payment_start(*, order: Order, actor: User | None, success_url: str, cancel_url: str) -> Payment:
     """Start paying an order (or return the checkout started moments ago, so
     "Pay now" twice does not make two payments). Refused unless the order is
     payable: a restricted order must be approved first, however the request is made."""
@@ -94,7 +95,7 @@ def payment_start(*, order: Order, actor: object, success_url: str, cancel_url: 
     return payment
 
 
-def order_cancel_locked(order: Order, *, actor: object, reason: str) -> Order:
+def order_cancel_locked(order: Order, *, actor: User | None, reason: str) -> Order:
     """Cancel a locked order and, once that commits, close its open checkouts."""
     cancel_locked_order(order, actor=actor, reason=reason)
     transaction.on_commit(partial(order_checkouts_close, order_id=order.pk), robust=True)
@@ -102,7 +103,7 @@ def order_cancel_locked(order: Order, *, actor: object, reason: str) -> Order:
 
 
 @transaction.atomic
-def order_cancel(*, order: Order, reason: str, actor: object) -> Order:
+def order_cancel(*, order: Order, reason: str, actor: User) -> Order:
     """Staff cancel; a paid order is refunded in full through its provider."""
     if not reason.strip():
         raise OrderError("reason_required")
@@ -128,6 +129,7 @@ def cancel_unpaid_orders(*, now: datetime.datetime | None = None) -> list[str]:
         .exclude(payments__status__in=UNSETTLED)
     )
     for candidate in candidates:
+        assert candidate.payable_since is not None  # filtered on payable_since__isnull=False above
         if now - candidate.payable_since < datetime.timedelta(hours=candidate.clinic.unpaid_order_hours):
             continue
         with transaction.atomic():
@@ -290,7 +292,7 @@ def _refunded(payment: Payment, order: Order, event: ProviderEvent) -> str:
     return "refunded"
 
 
-def _refund(payment: Payment, order: Order, *, actor: object, reason: str) -> Refund:
+def _refund(payment: Payment, order: Order, *, actor: User | None, reason: str) -> Refund:
     provider = provider_named(payment.provider)
     try:
         reference = provider.refund(
@@ -318,7 +320,7 @@ def _refund(payment: Payment, order: Order, *, actor: object, reason: str) -> Re
     return refund
 
 
-def payment_refund_order(*, order: Order, actor: object, reason: str) -> Refund:
+def payment_refund_order(*, order: Order, actor: User, reason: str) -> Refund:
     """Refund the order's payment in full; the order must be locked by the caller."""
     if order.payment_status != PaymentStatus.PAID:
         raise OrderError("not_paid")
@@ -329,7 +331,7 @@ def payment_refund_order(*, order: Order, actor: object, reason: str) -> Refund:
 
 
 @transaction.atomic
-def order_refund(*, order: Order, actor: object, reason: str) -> Order:
+def order_refund(*, order: Order, actor: User, reason: str) -> Order:
     """Staff refund a paid order; one not yet completed is cancelled too (stock returned)."""
     if not reason.strip():
         raise OrderError("reason_required")
@@ -341,7 +343,7 @@ def order_refund(*, order: Order, actor: object, reason: str) -> Order:
 
 
 @transaction.atomic
-def flagged_payment_refund(*, order: Order, actor: object, reason: str) -> Order:
+def flagged_payment_refund(*, order: Order, actor: User, reason: str) -> Order:
     """Give back a payment that was flagged for review (for example an amount that did not match)."""
     if not reason.strip():
         raise OrderError("reason_required")

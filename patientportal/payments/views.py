@@ -10,13 +10,21 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from patientportal.accounts.models import User
 from patientportal.patients.selectors import portal_accesses_for_user
-from patientportal.payments.models import Payment, PaymentAttemptStatus
+from patientportal.payments.choices import PaymentAttemptStatus
+from patientportal.payments.models import Payment
 from patientportal.payments.providers import ProviderEvent, ProviderEventKind, provider_named
 from patientportal.payments.providers.base import WebhookRejected
 from patientportal.payments.services import payment_event_apply
 
 logger = logging.getLogger(__name__)
+
+
+class SignedInRequest(HttpRequest):
+    """Only a type: the request a view behind `login_required` receives, whose user has signed in."""
+
+    user: User
 
 
 @csrf_exempt  # Stripe cannot send our CSRF token; the signature on the raw body is checked instead.
@@ -33,7 +41,7 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
     return HttpResponse(outcome, content_type="text/plain")
 
 
-def _test_payment_for(request: HttpRequest, reference: str) -> Payment:
+def _test_payment_for(request: SignedInRequest, reference: str) -> Payment:
     """The test checkout belongs to the signed-in account's own patient records only."""
     payment = (
         Payment.objects.select_related("order", "order__clinic").filter(provider="test", reference=reference).first()
@@ -46,7 +54,7 @@ def _test_payment_for(request: HttpRequest, reference: str) -> Payment:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def test_checkout(request: HttpRequest, reference: str) -> HttpResponse:
+def test_checkout(request: SignedInRequest, reference: str) -> HttpResponse:
     """The built-in test provider's payment page: "Pay" or "Decline", through the real event path."""
     if settings.PAYMENT_PROVIDER != "test":
         raise Http404

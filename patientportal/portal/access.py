@@ -9,11 +9,15 @@ disabled link takes effect on the next request).
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property, wraps
+from typing import Concatenate, ParamSpec, cast
 
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
+from django_htmx.middleware import HtmxDetails
 
+from patientportal.accounts.http import SignedInRequest
 from patientportal.clinics.features import Feature, clinic_features
 from patientportal.clinics.models import Clinic
 from patientportal.patients.links import record_from_link
@@ -50,7 +54,21 @@ class PortalContext:
         return cart_item_count(patient=self.patient) if Feature.SHOP in self.features else 0
 
 
-def portal_context_for(request: HttpRequest) -> PortalContext | None:
+class PortalRequest(SignedInRequest):
+    """The request a view wrapped in `portal_view` receives: a signed-in account
+    and the record it is using. Only a type: at run time it is Django's request,
+    to which `portal_view` has attached `portal`."""
+
+    portal: PortalContext
+    htmx: HtmxDetails  # django_htmx's middleware attaches it to every request
+
+
+P = ParamSpec("P")
+PortalViewFunction = Callable[Concatenate[PortalRequest, P], HttpResponseBase]
+WrappedViewFunction = Callable[Concatenate[HttpRequest, P], HttpResponseBase]
+
+
+def portal_context_for(request: SignedInRequest) -> PortalContext | None:
     accesses = portal_accesses_for_user(user=request.user)
     if not accesses:
         return None
@@ -69,19 +87,21 @@ def portal_context_for(request: HttpRequest) -> PortalContext | None:
     return PortalContext(access=active, accesses=accesses, features=clinic_features(active.patient.clinic))
 
 
-def portal_view(feature: Feature = Feature.DASHBOARD) -> Callable:
-    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def portal_view(feature: Feature = Feature.DASHBOARD) -> Callable[[PortalViewFunction[P]], WrappedViewFunction[P]]:
+    def decorator(view: PortalViewFunction[P]) -> WrappedViewFunction[P]:
         @wraps(view)
-        def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        def wrapper(request: HttpRequest, /, *args: P.args, **kwargs: P.kwargs) -> HttpResponseBase:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
-            portal = portal_context_for(request)
+            # Signed in: the request is what PortalRequest describes once its record is attached below.
+            portal_request = cast(PortalRequest, request)
+            portal = portal_context_for(portal_request)
             if portal is None:
                 return render(request, "portal/no_access.html", status=403)
-            request.portal = portal  # type: ignore[attr-defined]
+            portal_request.portal = portal
             if feature not in portal.features:
                 return render(request, "portal/feature_unavailable.html", {"portal": portal}, status=403)
-            return view(request, *args, **kwargs)
+            return view(portal_request, *args, **kwargs)
 
         return wrapper
 

@@ -1,11 +1,11 @@
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
 from patientportal.clinics.features import Feature
 from patientportal.patients.services import patient_record_viewed
-from patientportal.portal.access import portal_view
+from patientportal.portal.access import PortalRequest, portal_view
 from patientportal.scheduling import selectors
 from patientportal.scheduling.calendar import appointment_ics
 
@@ -14,9 +14,9 @@ TABS = ("upcoming", "past")
 
 
 @portal_view(Feature.APPOINTMENTS)
-def appointments(request: HttpRequest) -> HttpResponse:
+def appointments(request: PortalRequest) -> HttpResponse:
     """Two tabs, as plain links (works without JavaScript): upcoming and past."""
-    patient = request.portal.patient  # type: ignore[attr-defined]
+    patient = request.portal.patient
     tab = request.GET.get("tab") if request.GET.get("tab") in TABS else "upcoming"
     now = timezone.now()
     if tab == "upcoming":
@@ -31,8 +31,8 @@ def appointments(request: HttpRequest) -> HttpResponse:
 
 
 @portal_view(Feature.APPOINTMENTS)
-def appointment_calendar_file(request: HttpRequest, appointment_id: int) -> HttpResponse:
-    portal = request.portal  # type: ignore[attr-defined]
+def appointment_calendar_file(request: PortalRequest, appointment_id: int) -> HttpResponse:
+    portal = request.portal
     appointment = selectors.appointment_get_for_patient(patient=portal.patient, appointment_id=appointment_id)
     patient_record_viewed(patient=portal.patient, actor=request.user, what="portal.appointment.calendar_file")
     day = timezone.localtime(appointment.starts_at, portal.clinic.zone).strftime("%Y-%m-%d")

@@ -1,9 +1,11 @@
 """Documents in the portal: the list, reading, downloading, and signing (PRODUCT.md F-10).
 Reference documents are on every plan; signing needs the Portal Add-on."""
 
+from typing import Any
+
 from django import forms
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -23,7 +25,7 @@ from patientportal.documents.signature_input import (
     typed_signature_png,
 )
 from patientportal.patients.services import patient_record_viewed
-from patientportal.portal.access import portal_view
+from patientportal.portal.access import PortalRequest, portal_view
 
 
 class SignForm(forms.Form):
@@ -48,8 +50,9 @@ class SignForm(forms.Form):
     )
     shown_sha256 = forms.CharField(widget=forms.HiddenInput)
 
-    def clean(self) -> dict:
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         try:
             if cleaned.get("method") == SignatureMethod.DRAWN:
                 cleaned["png"] = drawn_signature_png(cleaned.get("signature_image", ""))
@@ -63,8 +66,8 @@ class SignForm(forms.Form):
 
 @require_GET
 @portal_view(Feature.DASHBOARD)
-def document_list(request: HttpRequest) -> HttpResponse:
-    portal = request.portal  # type: ignore[attr-defined]
+def document_list(request: PortalRequest) -> HttpResponse:
+    portal = request.portal
     can_sign = Feature.DOCUMENT_SIGNING in portal.features
     documents = selectors.portal_documents(
         patient=portal.patient, can_sign=can_sign, other_page=request.GET.get("page")
@@ -77,8 +80,8 @@ def document_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @portal_view(Feature.DASHBOARD)
-def document_detail(request: HttpRequest, document_id: int) -> HttpResponse:
-    portal = request.portal  # type: ignore[attr-defined]
+def document_detail(request: PortalRequest, document_id: int) -> HttpResponse:
+    portal = request.portal
     document = selectors.portal_document_get(patient=portal.patient, document_id=document_id)
     document_accessed(document=document, actor=request.user, what="viewed")
     signature_request = selectors.signature_request_of(document)
@@ -101,8 +104,8 @@ def document_detail(request: HttpRequest, document_id: int) -> HttpResponse:
 
 @require_GET
 @portal_view(Feature.DASHBOARD)
-def document_file(request: HttpRequest, document_id: int) -> HttpResponse:
-    document = selectors.portal_document_get(patient=request.portal.patient, document_id=document_id)  # type: ignore[attr-defined]
+def document_file(request: PortalRequest, document_id: int) -> FileResponse:
+    document = selectors.portal_document_get(patient=request.portal.patient, document_id=document_id)
     inline = request.GET.get("inline") == "1" and document.is_image
     document_accessed(document=document, actor=request.user, what="shown" if inline else "downloaded")
     return file_response(
@@ -112,23 +115,23 @@ def document_file(request: HttpRequest, document_id: int) -> HttpResponse:
 
 @require_GET
 @portal_view(Feature.DASHBOARD)
-def document_page(request: HttpRequest, document_id: int, page: int) -> HttpResponse:
-    document = selectors.portal_document_get(patient=request.portal.patient, document_id=document_id)  # type: ignore[attr-defined]
+def document_page(request: PortalRequest, document_id: int, page: int) -> HttpResponse:
+    document = selectors.portal_document_get(patient=request.portal.patient, document_id=document_id)
     return rendered_page(document, page)
 
 
 @require_GET
 @portal_view(Feature.DASHBOARD)
-def signed_copy(request: HttpRequest, document_id: int) -> HttpResponse:
-    document = selectors.portal_document_get(patient=request.portal.patient, document_id=document_id)  # type: ignore[attr-defined]
+def signed_copy(request: PortalRequest, document_id: int) -> FileResponse:
+    document = selectors.portal_document_get(patient=request.portal.patient, document_id=document_id)
     document_accessed(document=document, actor=request.user, what="signed_copy_downloaded")
     return signed_copy_response(document)
 
 
 @require_http_methods(["GET", "POST"])
 @portal_view(Feature.DOCUMENT_SIGNING)
-def document_sign_page(request: HttpRequest, document_id: int) -> HttpResponse:
-    portal = request.portal  # type: ignore[attr-defined]
+def document_sign_page(request: PortalRequest, document_id: int) -> HttpResponse:
+    portal = request.portal
     document = selectors.portal_document_get(patient=portal.patient, document_id=document_id)
     signature_request = selectors.signature_request_of(document)
     if signature_request is None or signature_request.display_status() != SignatureStatus.PENDING:

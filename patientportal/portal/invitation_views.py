@@ -15,6 +15,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from patientportal.accounts.http import signed_in_user
+from patientportal.accounts.models import User
 from patientportal.core.ratelimit import limit_exceeded
 from patientportal.core.request_context import client_ip
 from patientportal.patients.account_adapter import INVITATION_SESSION_KEY
@@ -49,7 +51,7 @@ def _too_many(request: HttpRequest, *, token_in_url: bool = False) -> HttpRespon
     if request.user.is_authenticated:
         keys.append(f"user:{request.user.pk}")
     if any([limit_exceeded(scope="invitation", key=key, limit=ATTEMPTS_PER_MINUTE, period_seconds=60) for key in keys]):
-        invitation_refusal_record(invitation=None, code="rate_limited", actor=request.user)
+        invitation_refusal_record(invitation=None, code="rate_limited", actor=signed_in_user(request))
         return _private(render(request, "portal/invitation/too_many.html", status=429), token_in_url=token_in_url)
     return None
 
@@ -58,7 +60,7 @@ def _problem_page(
     request: HttpRequest, code: str, invitation: Invitation | None, *, token_in_url: bool = False
 ) -> HttpResponse:
     request.session.pop(INVITATION_SESSION_KEY, None)
-    invitation_refusal_record(invitation=invitation, code=code, actor=request.user)
+    invitation_refusal_record(invitation=invitation, code=code, actor=signed_in_user(request))
     error = PatientError(code)
     status = PROBLEM_STATUS.get(code, 410)
     page = render(request, "portal/invitation/problem.html", {"error": error}, status=status)
@@ -89,6 +91,7 @@ def invitation_accept_page(request: HttpRequest) -> HttpResponse:
     invitation = invitation_find_by_digest(digest=digest)
     if problem := invitation_problem(invitation=invitation):
         return _problem_page(request, problem, invitation)
+    assert invitation is not None  # no invitation is a problem ("unknown")
     context = {"clinic": invitation.clinic, "invited_email": invitation.email}
     if not request.user.is_authenticated:
         return _private(render(request, "portal/invitation/welcome.html", context))
@@ -96,13 +99,13 @@ def invitation_accept_page(request: HttpRequest) -> HttpResponse:
         invitation_refusal_record(invitation=invitation, code="email_mismatch", actor=request.user)
         return _private(render(request, "portal/invitation/mismatch.html", context, status=409))
     if request.method == "POST":
-        return _accept(request, digest)
+        return _accept(request, request.user, digest)
     return _private(render(request, "portal/invitation/confirm.html", context))
 
 
-def _accept(request: HttpRequest, digest: str) -> HttpResponse:
+def _accept(request: HttpRequest, user: User, digest: str) -> HttpResponse:
     try:
-        access = invitation_accept_by_digest(digest=digest, user=request.user)
+        access = invitation_accept_by_digest(digest=digest, user=user)
     except PatientError as error:  # the service has audited the refusal
         request.session.pop(INVITATION_SESSION_KEY, None)
         return _private(

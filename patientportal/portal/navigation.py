@@ -6,12 +6,28 @@ templates show only those whose feature the clinic's plan includes.
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from patientportal.clinics.features import Feature
+from patientportal.patients.models import Patient
+
+
+class ActiveRecord(Protocol):
+    """What the dashboard cards read of the PortalContext (access.py, which imports this module)."""
+
+    @property
+    def patient(self) -> Patient: ...
+
+    @property
+    def features(self) -> frozenset[Feature]: ...
+
+
+# A card's template context.
+CardContext = dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -26,13 +42,13 @@ class DashboardCard:
     feature: Feature
     template: str
     # Receives the PortalContext, returns the template's context.
-    context: Callable[[object], dict] = field(default=lambda portal: {})
+    context: Callable[[ActiveRecord], CardContext] = field(default=lambda portal: {})
 
 
-def _appointments_card(portal: object) -> dict:
+def _appointments_card(portal: ActiveRecord) -> CardContext:
     from patientportal.scheduling.selectors import upcoming_for_patient
 
-    upcoming = upcoming_for_patient(patient=portal.patient, now=timezone.now())  # type: ignore[attr-defined]
+    upcoming = upcoming_for_patient(patient=portal.patient, now=timezone.now())
     return {"count": upcoming.count(), "next": list(upcoming[:3])}
 
 
@@ -46,17 +62,17 @@ NAV_ITEMS: list[NavItem] = [
 ]
 
 
-def _orders_card(portal: object) -> dict:
+def _orders_card(portal: ActiveRecord) -> CardContext:
     from patientportal.orders.selectors import dashboard_counts, orders_for_patient
 
-    return {**dashboard_counts(patient=portal.patient), "recent": list(orders_for_patient(patient=portal.patient)[:3])}  # type: ignore[attr-defined]
+    return {**dashboard_counts(patient=portal.patient), "recent": list(orders_for_patient(patient=portal.patient)[:3])}
 
 
-def _documents_card(portal: object) -> dict:
+def _documents_card(portal: ActiveRecord) -> CardContext:
     from patientportal.documents.selectors import pending_signature_count
 
-    can_sign = Feature.DOCUMENT_SIGNING in portal.features  # type: ignore[attr-defined]
-    return {"to_sign": pending_signature_count(patient=portal.patient) if can_sign else 0, "can_sign": can_sign}  # type: ignore[attr-defined]
+    can_sign = Feature.DOCUMENT_SIGNING in portal.features
+    return {"to_sign": pending_signature_count(patient=portal.patient) if can_sign else 0, "can_sign": can_sign}
 
 
 DASHBOARD_CARDS: list[DashboardCard] = [
@@ -70,6 +86,6 @@ def nav_items_for(features: frozenset[Feature]) -> list[NavItem]:
     return [item for item in NAV_ITEMS if item.feature in features]
 
 
-def dashboard_cards_for(portal: object) -> list[tuple[DashboardCard, dict]]:
-    features = portal.features  # type: ignore[attr-defined]
+def dashboard_cards_for(portal: ActiveRecord) -> list[tuple[DashboardCard, CardContext]]:
+    features = portal.features
     return [(card, card.context(portal)) for card in DASHBOARD_CARDS if card.feature in features]

@@ -3,7 +3,7 @@
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -14,12 +14,13 @@ from patientportal.clinics.features import Feature
 from patientportal.orders import selectors
 from patientportal.orders.cart import cart_for_patient
 from patientportal.orders.errors import OrderError
+from patientportal.orders.models import Order
 from patientportal.orders.services import order_place
 from patientportal.orders.tax import tax_cents
 from patientportal.patients.services import patient_record_viewed
-from patientportal.payments.models import PaymentAttemptStatus
+from patientportal.payments.choices import PaymentAttemptStatus
 from patientportal.payments.services import payment_start, payment_sync
-from patientportal.portal.access import portal_view
+from patientportal.portal.access import PortalRequest, portal_view
 
 ORDERS_PER_PAGE = 10
 
@@ -40,8 +41,8 @@ class CheckoutForm(forms.Form):
 
 @require_http_methods(["GET", "POST"])
 @portal_view(Feature.SHOP)
-def checkout(request: HttpRequest) -> HttpResponse:
-    portal = request.portal  # type: ignore[attr-defined]
+def checkout(request: PortalRequest) -> HttpResponse:
+    portal = request.portal
     cart = cart_for_patient(patient=portal.patient)
     form = CheckoutForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -85,31 +86,31 @@ def checkout(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _pay(request: HttpRequest, order: object) -> HttpResponse:
+def _pay(request: PortalRequest, order: Order) -> HttpResponse:
     try:
         payment = payment_start(
             order=order,
             actor=request.user,
-            success_url=request.build_absolute_uri(reverse("portal:order_confirmation", args=[order.pk])),  # type: ignore[attr-defined]
-            cancel_url=request.build_absolute_uri(reverse("portal:order_detail", args=[order.pk])),  # type: ignore[attr-defined]
+            success_url=request.build_absolute_uri(reverse("portal:order_confirmation", args=[order.pk])),
+            cancel_url=request.build_absolute_uri(reverse("portal:order_detail", args=[order.pk])),
         )
     except OrderError as error:
         messages.error(request, error.message)
-        return redirect("portal:order_detail", order_id=order.pk)  # type: ignore[attr-defined]
+        return redirect("portal:order_detail", order_id=order.pk)
     return redirect(payment.redirect_url)
 
 
 @require_POST
 @portal_view(Feature.ORDERS)
-def order_pay(request: HttpRequest, order_id: int) -> HttpResponse:
-    order = selectors.order_get_for_patient(patient=request.portal.patient, order_id=order_id)  # type: ignore[attr-defined]
+def order_pay(request: PortalRequest, order_id: int) -> HttpResponse:
+    order = selectors.order_get_for_patient(patient=request.portal.patient, order_id=order_id)
     return _pay(request, order)
 
 
 @require_GET
 @portal_view(Feature.ORDERS)
-def order_list(request: HttpRequest) -> HttpResponse:
-    patient = request.portal.patient  # type: ignore[attr-defined]
+def order_list(request: PortalRequest) -> HttpResponse:
+    patient = request.portal.patient
     page = Paginator(selectors.orders_for_patient(patient=patient), ORDERS_PER_PAGE).get_page(request.GET.get("page"))
     patient_record_viewed(patient=patient, actor=request.user, what="portal.orders")
     return render(request, "portal/orders/list.html", {"page": page})
@@ -117,8 +118,8 @@ def order_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @portal_view(Feature.ORDERS)
-def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
-    patient = request.portal.patient  # type: ignore[attr-defined]
+def order_detail(request: PortalRequest, order_id: int) -> HttpResponse:
+    patient = request.portal.patient
     order = selectors.order_get_for_patient(patient=patient, order_id=order_id)
     patient_record_viewed(patient=patient, actor=request.user, what="portal.order")
     return render(
@@ -130,11 +131,11 @@ def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
 
 @require_GET
 @portal_view(Feature.ORDERS)
-def order_confirmation(request: HttpRequest, order_id: int) -> HttpResponse:
+def order_confirmation(request: PortalRequest, order_id: int) -> HttpResponse:
     """Where the payment page returns to. It shows the order's true state: the
     redirect alone never marks anything paid; the provider's event does (or a
     server-side retrieve of the checkout, tried here)."""
-    patient = request.portal.patient  # type: ignore[attr-defined]
+    patient = request.portal.patient
     order = selectors.order_get_for_patient(patient=patient, order_id=order_id)
     latest = order.payments.order_by("-created_at", "-id").first()
     if latest and latest.status in (PaymentAttemptStatus.CREATED, PaymentAttemptStatus.PROCESSING):

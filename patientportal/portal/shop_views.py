@@ -3,7 +3,7 @@ action works as a plain form post; with htmx it re-renders the cart drawer."""
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -14,7 +14,7 @@ from patientportal.clinics.features import Feature
 from patientportal.orders import cart as carts
 from patientportal.orders.errors import CartError
 from patientportal.orders.models import CartItem
-from patientportal.portal.access import portal_view
+from patientportal.portal.access import PortalRequest, portal_view
 from patientportal.portal.shop_forms import QuantityForm, ShopFilterForm
 
 PRODUCTS_PER_PAGE = 12
@@ -22,8 +22,8 @@ PRODUCTS_PER_PAGE = 12
 
 @require_GET
 @portal_view(Feature.SHOP)
-def shop(request: HttpRequest) -> HttpResponse:
-    clinic = request.portal.clinic  # type: ignore[attr-defined]
+def shop(request: PortalRequest) -> HttpResponse:
+    clinic = request.portal.clinic
     form = ShopFilterForm(request.GET)
     form.is_valid()
     # Each filter on its own: an unknown category is ignored without dropping the search words.
@@ -46,22 +46,22 @@ def shop(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @portal_view(Feature.SHOP)
-def product_detail(request: HttpRequest, product_id: int) -> HttpResponse:
-    product = catalog.shop_product_get(clinic=request.portal.clinic, product_id=product_id)  # type: ignore[attr-defined]
+def product_detail(request: PortalRequest, product_id: int) -> HttpResponse:
+    product = catalog.shop_product_get(clinic=request.portal.clinic, product_id=product_id)
     return render(request, "portal/shop/detail.html", {"product": product, "form": QuantityForm()})
 
 
 @require_GET
 @portal_view(Feature.SHOP)
-def product_image(request: HttpRequest, product_id: int, size: str) -> HttpResponse:
-    product = catalog.shop_product_get(clinic=request.portal.clinic, product_id=product_id)  # type: ignore[attr-defined]
+def product_image(request: PortalRequest, product_id: int, size: str) -> FileResponse:
+    product = catalog.shop_product_get(clinic=request.portal.clinic, product_id=product_id)
     return product_image_response(product, size)
 
 
 @require_POST
 @portal_view(Feature.SHOP)
-def cart_add(request: HttpRequest) -> HttpResponse:
-    portal = request.portal  # type: ignore[attr-defined]
+def cart_add(request: PortalRequest) -> HttpResponse:
+    portal = request.portal
     try:
         product_id = int(request.POST.get("product", ""))
     except ValueError:
@@ -81,24 +81,24 @@ def cart_add(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @portal_view(Feature.SHOP)
-def cart_page(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/cart/page.html", {"cart": carts.cart_for_patient(patient=request.portal.patient)})  # type: ignore[attr-defined]
+def cart_page(request: PortalRequest) -> HttpResponse:
+    return render(request, "portal/cart/page.html", {"cart": carts.cart_for_patient(patient=request.portal.patient)})
 
 
 @require_GET
 @portal_view(Feature.SHOP)
-def cart_drawer(request: HttpRequest) -> HttpResponse:
+def cart_drawer(request: PortalRequest) -> HttpResponse:
     return _drawer(request)
 
 
-def _drawer(request: HttpRequest, *, error: str = "", status: int = 200) -> HttpResponse:
-    cart = carts.cart_for_patient(patient=request.portal.patient)  # type: ignore[attr-defined]
+def _drawer(request: PortalRequest, *, error: str = "", status: int = 200) -> HttpResponse:
+    cart = carts.cart_for_patient(patient=request.portal.patient)
     return render(request, "portal/cart/drawer.html", {"cart": cart, "error": error}, status=status)
 
 
-def _after_change(request: HttpRequest, *, done: str = "", error: str = "") -> HttpResponse:
+def _after_change(request: PortalRequest, *, done: str = "", error: str = "") -> HttpResponse:
     """htmx: the drawer again (with any error inside it). Plain post: back to the cart page with a message."""
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         return _drawer(request, error=error)
     if error:
         messages.error(request, error)
@@ -109,14 +109,14 @@ def _after_change(request: HttpRequest, *, done: str = "", error: str = "") -> H
 
 @require_POST
 @portal_view(Feature.SHOP)
-def cart_update(request: HttpRequest, item_id: int) -> HttpResponse:
+def cart_update(request: PortalRequest, item_id: int) -> HttpResponse:
     form = QuantityForm(request.POST)
     if not form.is_valid():
-        return _after_change(request, error=" ".join(form.errors["quantity"]))
+        return _after_change(request, error=" ".join(str(message) for message in form.errors["quantity"]))
     try:
         carts.cart_set_quantity(
             patient=request.portal.patient,
-            item_id=item_id,  # type: ignore[attr-defined]
+            item_id=item_id,
             quantity=form.cleaned_data["quantity"],
         )
     except CartItem.DoesNotExist:
@@ -128,13 +128,13 @@ def cart_update(request: HttpRequest, item_id: int) -> HttpResponse:
 
 @require_POST
 @portal_view(Feature.SHOP)
-def cart_remove(request: HttpRequest, item_id: int) -> HttpResponse:
-    carts.cart_remove_item(patient=request.portal.patient, item_id=item_id)  # type: ignore[attr-defined]
+def cart_remove(request: PortalRequest, item_id: int) -> HttpResponse:
+    carts.cart_remove_item(patient=request.portal.patient, item_id=item_id)
     return _after_change(request, done=_("Removed from your cart."))
 
 
 @require_POST
 @portal_view(Feature.SHOP)
-def cart_clear(request: HttpRequest) -> HttpResponse:
-    carts.cart_clear(patient=request.portal.patient)  # type: ignore[attr-defined]
+def cart_clear(request: PortalRequest) -> HttpResponse:
+    carts.cart_clear(patient=request.portal.patient)
     return _after_change(request, done=_("Your cart is empty."))

@@ -10,7 +10,7 @@ from icalendar import Calendar, Event
 from patientportal.scheduling.choices import AppointmentStatus
 from patientportal.scheduling.models import Appointment
 
-ICS_STATUS = {AppointmentStatus.CANCELLED: "CANCELLED", AppointmentStatus.CONFIRMED: "CONFIRMED"}
+ICS_STATUS: dict[str, str] = {AppointmentStatus.CANCELLED: "CANCELLED", AppointmentStatus.CONFIRMED: "CONFIRMED"}
 
 
 def appointment_uid(appointment: Appointment) -> str:
@@ -41,4 +41,5 @@ def appointment_ics(appointment: Appointment, *, clinic_name: str) -> bytes:
         description.append(appointment.patient_notes)
     event.add("description", "\n\n".join(description))
     calendar.add_component(event)
-    return calendar.to_ical()
+    ical: bytes = calendar.to_ical()  # icalendar leaves `to_ical` unannotated
+    return ical

@@ -30,7 +30,7 @@ NOT_UPCOMING_STATUSES = frozenset({S.CANCELLED, S.NO_SHOW, S.COMPLETED})
 # Over, whatever the clock says: shown under Past even when the start time is still ahead.
 FINISHED_STATUSES = frozenset({S.NO_SHOW, S.COMPLETED})
 
-STATUS_BADGES = {
+STATUS_BADGES: dict[str, str] = {
     S.SCHEDULED: "info",
     S.CONFIRMED: "success",
     S.CHECKED_IN: "success",

@@ -1,19 +1,28 @@
+from typing import Self, TypeAlias, TypeVar
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from patientportal.clinics.models import Clinic
+from patientportal.patients.models import Patient
 from patientportal.scheduling.choices import STATUS_BADGES, TYPE_COLOURS, AppointmentStatus
 
 MIN_DURATION = 5
 MAX_DURATION = 8 * 60
 
 
-class ClinicScopedQuerySet(models.QuerySet):
-    def for_clinic(self, clinic: object) -> "ClinicScopedQuerySet":
+_Item = TypeVar("_Item", bound=models.Model)
+
+
+class ClinicScopedQuerySet(models.QuerySet[_Item]):
+    """The setup lists (providers, locations, appointment types) of one clinic."""
+
+    def for_clinic(self, clinic: Clinic) -> Self:
         return self.filter(clinic=clinic)
 
-    def active(self) -> "ClinicScopedQuerySet":
+    def active(self) -> Self:
         return self.filter(active=True)
 
 
@@ -72,11 +81,15 @@ class AppointmentType(models.Model):
         return self.name
 
 
+# What the staff setup pages list and edit.
+SetupItem: TypeAlias = Provider | Location | AppointmentType
+
+
 class AppointmentQuerySet(models.QuerySet["Appointment"]):
-    def for_clinic(self, clinic: object) -> "AppointmentQuerySet":
+    def for_clinic(self, clinic: Clinic) -> "AppointmentQuerySet":
         return self.filter(clinic=clinic)
 
-    def for_patient(self, patient: object) -> "AppointmentQuerySet":
+    def for_patient(self, patient: Patient) -> "AppointmentQuerySet":
         return self.filter(patient=patient)
 
     def with_related(self) -> "AppointmentQuerySet":

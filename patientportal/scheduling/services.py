@@ -3,16 +3,29 @@ and appointments. A provider cannot be double-booked: booking or moving an
 appointment locks the provider's row, then checks for overlaps."""
 
 import datetime
+import zoneinfo
+from collections.abc import Mapping
+from typing import TypeVar
 
-from django.db import models, transaction
+from django.db import transaction
 from django.utils import timezone
 
+from patientportal.accounts.models import User
 from patientportal.audit import services as audit
 from patientportal.audit.transitions import transition
+from patientportal.patients.models import Patient
 from patientportal.scheduling.choices import APPOINTMENT_TRANSITIONS, FREEING_STATUSES, AppointmentStatus
 from patientportal.scheduling.errors import SchedulingError
 from patientportal.scheduling.machines import APPOINTMENT_STATUS
-from patientportal.scheduling.models import MAX_DURATION, MIN_DURATION, Appointment, Provider
+from patientportal.scheduling.models import (
+    MAX_DURATION,
+    MIN_DURATION,
+    Appointment,
+    AppointmentType,
+    Location,
+    Provider,
+    SetupItem,
+)
 
 APPOINTMENT_EDITABLE_FIELDS = (
     "provider",
@@ -24,9 +37,11 @@ APPOINTMENT_EDITABLE_FIELDS = (
     "internal_notes",
 )
 
+_Item = TypeVar("_Item", bound=SetupItem)
+
 
 @transaction.atomic
-def setup_item_save(*, instance: models.Model, values: dict, actor: object) -> models.Model:
+def setup_item_save(*, instance: _Item, values: Mapping[str, object], actor: User) -> _Item:
     """Create or update a provider, location or appointment type of the instance's clinic."""
     created = instance.pk is None
     changed = [name for name, value in values.items() if getattr(instance, name) != value]
@@ -39,25 +54,24 @@ def setup_item_save(*, instance: models.Model, values: dict, actor: object) -> m
         actor=actor,
         clinic=instance.clinic,
         obj=instance,
-        metadata={"fields": changed},  # type: ignore[attr-defined]
+        metadata={"fields": changed},
     )
     return instance
 
 
-def _format_local(moment: datetime.datetime, zone: object) -> str:
-    return timezone.localtime(moment, zone).strftime("%-I:%M %p")  # type: ignore[arg-type]
+def _format_local(moment: datetime.datetime, zone: zoneinfo.ZoneInfo) -> str:
+    return timezone.localtime(moment, zone).strftime("%-I:%M %p")
 
 
 def _refuse_overlap(
     *, provider: Provider, starts_at: datetime.datetime, ends_at: datetime.datetime, exclude_id: int | None
 ) -> None:
-    clash = (
-        Appointment.objects.filter(provider=provider, starts_at__lt=ends_at, ends_at__gt=starts_at)
-        .exclude(status__in=FREEING_STATUSES)
-        .exclude(pk=exclude_id)
-        .order_by("starts_at")
-        .first()
+    clashes = Appointment.objects.filter(provider=provider, starts_at__lt=ends_at, ends_at__gt=starts_at).exclude(
+        status__in=FREEING_STATUSES
     )
+    if exclude_id is not None:
+        clashes = clashes.exclude(pk=exclude_id)
+    clash = clashes.order_by("starts_at").first()
     if clash:
         zone = provider.clinic.zone
         raise SchedulingError(
@@ -68,9 +82,9 @@ def _refuse_overlap(
         )
 
 
-def _check_choices(*, provider: Provider, appointment_type: object, location: object) -> None:
+def _check_choices(*, provider: Provider, appointment_type: AppointmentType, location: Location | None) -> None:
     for item in (provider, appointment_type, location):
-        if item is not None and not item.active:  # type: ignore[attr-defined]
+        if item is not None and not item.active:
             raise SchedulingError("inactive_choice", what=str(item))
 
 
@@ -83,19 +97,19 @@ def _lock_providers(*providers: Provider) -> None:
 @transaction.atomic
 def appointment_book(
     *,
-    patient: object,
+    patient: Patient,
     provider: Provider,
-    appointment_type: object,
+    appointment_type: AppointmentType,
     starts_at: datetime.datetime,
-    actor: object,
-    location: object = None,
+    actor: User,
+    location: Location | None = None,
     duration_minutes: int | None = None,
     patient_notes: str = "",
     internal_notes: str = "",
 ) -> Appointment:
     """Book a visit. The duration defaults to the appointment type's."""
-    clinic = patient.clinic  # type: ignore[attr-defined]
-    duration = duration_minutes or appointment_type.duration_minutes  # type: ignore[attr-defined]
+    clinic = patient.clinic
+    duration = duration_minutes or appointment_type.duration_minutes
     if not MIN_DURATION <= duration <= MAX_DURATION:
         raise SchedulingError("duration_out_of_range")
     _check_choices(provider=provider, appointment_type=appointment_type, location=location)
@@ -120,7 +134,7 @@ def appointment_book(
 
 
 @transaction.atomic
-def appointment_update(*, appointment: Appointment, changes: dict, actor: object) -> Appointment:
+def appointment_update(*, appointment: Appointment, changes: Mapping[str, object], actor: User) -> Appointment:
     """Change the details of an appointment that is not final; re-checks the provider's time."""
     locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
     if not APPOINTMENT_TRANSITIONS[locked.status]:
@@ -151,7 +165,7 @@ def appointment_update(*, appointment: Appointment, changes: dict, actor: object
 
 
 @transaction.atomic
-def appointment_set_status(*, appointment: Appointment, to: str, actor: object) -> Appointment:
+def appointment_set_status(*, appointment: Appointment, to: str, actor: User) -> Appointment:
     """Move the status along APPOINTMENT_TRANSITIONS, recording who and when."""
     locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
     now = timezone.now()
@@ -165,5 +179,5 @@ def appointment_set_status(*, appointment: Appointment, to: str, actor: object) 
     return locked
 
 
-def appointment_cancel(*, appointment: Appointment, actor: object) -> Appointment:
+def appointment_cancel(*, appointment: Appointment, actor: User) -> Appointment:
     return appointment_set_status(appointment=appointment, to=AppointmentStatus.CANCELLED, actor=actor)

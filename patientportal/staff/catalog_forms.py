@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -8,12 +10,12 @@ from patientportal.core.money import parse_money
 class MoneyField(forms.CharField):
     """An amount typed as 12.50; cleaned to cents."""
 
-    def __init__(self, *, minimum_cents: int = 0, **kwargs: object) -> None:
+    def __init__(self, *, minimum_cents: int = 0, **kwargs: Any) -> None:
         self.minimum_cents = minimum_cents
         kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}))
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+        super().__init__(**kwargs)
 
-    def clean(self, value: str) -> int | None:  # type: ignore[override]
+    def clean(self, value: str | None) -> int | None:
         text = super().clean(value)
         if text in ("", None):
             return None
@@ -63,8 +65,8 @@ class ProductForm(forms.Form):
     visible_in_portal = forms.BooleanField(label=_("Visible in portal"), required=False, initial=True)
     active = forms.BooleanField(label=_("Active"), required=False, initial=True)
 
-    def __init__(self, *args: object, creating: bool, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, *args: Any, creating: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         if not creating:
             del self.fields["initial_stock"]
 

@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -14,7 +14,7 @@ from patientportal.catalog.models import Product
 from patientportal.catalog.responses import product_image_response
 from patientportal.catalog.services import PRODUCT_FIELDS, product_save, stock_adjust
 from patientportal.clinics.choices import Role
-from patientportal.staff.access import staff_view
+from patientportal.staff.access import StaffRequest, staff_view
 from patientportal.staff.catalog_forms import ProductForm, ProductSearchForm, StockAdjustmentForm
 
 PRODUCT_ROLES = (Role.OWNER, Role.ADMIN, Role.STAFF)
@@ -23,11 +23,13 @@ PRODUCTS_PER_PAGE = 30
 
 @require_GET
 @staff_view(roles=PRODUCT_ROLES)
-def product_list(request: HttpRequest) -> HttpResponse:
-    clinic = request.clinic  # type: ignore[attr-defined]
+def product_list(request: StaffRequest) -> HttpResponse:
+    clinic = request.clinic
     form = ProductSearchForm(request.GET)
-    filters = form.cleaned_data if form.is_valid() else {"q": "", "low": False}
-    products = selectors.staff_products(clinic=clinic, query=filters["q"], low_stock=filters["low"])
+    valid = form.is_valid()
+    searched: str = form.cleaned_data["q"] if valid else ""
+    low: bool = form.cleaned_data["low"] if valid else False
+    products = selectors.staff_products(clinic=clinic, query=searched, low_stock=low)
     page = Paginator(products, PRODUCTS_PER_PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -39,12 +41,12 @@ def product_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "filter_query": query.urlencode(),
             "low_stock_count": selectors.low_stock_count(clinic=clinic),
-            "low": filters["low"],
+            "low": low,
         },
     )
 
 
-def _save(request: HttpRequest, form: ProductForm, product: Product) -> bool:
+def _save(request: StaffRequest, form: ProductForm, product: Product) -> bool:
     values = {name: form.cleaned_data[name] for name in PRODUCT_FIELDS if name in form.cleaned_data}
     try:
         product_save(
@@ -64,8 +66,8 @@ def _save(request: HttpRequest, form: ProductForm, product: Product) -> bool:
 
 
 @staff_view(roles=PRODUCT_ROLES)
-def product_create(request: HttpRequest) -> HttpResponse:
-    clinic = request.clinic  # type: ignore[attr-defined]
+def product_create(request: StaffRequest) -> HttpResponse:
+    clinic = request.clinic
     form = ProductForm(request.POST or None, request.FILES or None, creating=True)
     if request.method == "POST" and form.is_valid():
         product = Product(clinic=clinic)
@@ -76,8 +78,8 @@ def product_create(request: HttpRequest) -> HttpResponse:
 
 
 @staff_view(roles=PRODUCT_ROLES)
-def product_edit(request: HttpRequest, product_id: int) -> HttpResponse:
-    clinic = request.clinic  # type: ignore[attr-defined]
+def product_edit(request: StaffRequest, product_id: int) -> HttpResponse:
+    clinic = request.clinic
     product = selectors.staff_product_get(clinic=clinic, product_id=product_id)
     initial = {name: getattr(product, name) for name in PRODUCT_FIELDS}
     initial["price_cents"] = f"{product.price_cents / 100:.2f}"
@@ -100,8 +102,8 @@ def product_edit(request: HttpRequest, product_id: int) -> HttpResponse:
 
 @require_POST
 @staff_view(roles=PRODUCT_ROLES)
-def product_stock(request: HttpRequest, product_id: int) -> HttpResponse:
-    clinic = request.clinic  # type: ignore[attr-defined]
+def product_stock(request: StaffRequest, product_id: int) -> HttpResponse:
+    clinic = request.clinic
     product = selectors.staff_product_get(clinic=clinic, product_id=product_id)
     form = StockAdjustmentForm(request.POST)
     if form.is_valid():
@@ -112,12 +114,12 @@ def product_stock(request: HttpRequest, product_id: int) -> HttpResponse:
         else:
             messages.success(request, _("Stock is now %(stock)s.") % {"stock": product.stock})
     else:
-        messages.error(request, " ".join(message for errors in form.errors.values() for message in errors))
+        messages.error(request, " ".join(str(message) for errors in form.errors.values() for message in errors))
     return redirect("staff:product_edit", clinic_slug=clinic.slug, product_id=product.pk)
 
 
 @require_GET
 @staff_view()
-def product_image(request: HttpRequest, product_id: int, size: str) -> HttpResponse:
-    product = selectors.staff_product_get(clinic=request.clinic, product_id=product_id)  # type: ignore[attr-defined]
+def product_image(request: StaffRequest, product_id: int, size: str) -> FileResponse:
+    product = selectors.staff_product_get(clinic=request.clinic, product_id=product_id)
     return product_image_response(product, size)

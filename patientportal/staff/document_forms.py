@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -27,14 +29,15 @@ class DocumentUploadForm(forms.Form):
         help_text=_("1 to 365 days; the request expires after that."),
     )
 
-    def __init__(self, *args: object, can_request_signatures: bool, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, *args: Any, can_request_signatures: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         if not can_request_signatures:
             del self.fields["signature_required"]
             del self.fields["due_days"]
 
-    def clean(self) -> dict:
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         if not cleaned.get("file"):
             return cleaned  # an empty row is ignored
         if not cleaned.get("title", "").strip():

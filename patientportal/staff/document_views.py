@@ -3,7 +3,7 @@ signature request, and reading, downloading and checking what was signed."""
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -25,19 +25,20 @@ from patientportal.documents.services import (
     signature_withdraw,
 )
 from patientportal.patients import selectors as patient_selectors
+from patientportal.patients.models import Patient
 from patientportal.patients.selectors import portal_users_for_patient
 from patientportal.patients.services import patient_record_viewed
-from patientportal.staff.access import staff_view
-from patientportal.staff.document_forms import DocumentUploadFormSet, SignatureRequestForm
+from patientportal.staff.access import StaffRequest, staff_view
+from patientportal.staff.document_forms import DocumentUploadForm, DocumentUploadFormSet, SignatureRequestForm
 
 DOCUMENTS_PER_PAGE = 25
 
 
-def _upload_one(request: HttpRequest, form: object, patient: object) -> Document | None:
-    data = form.cleaned_data  # type: ignore[attr-defined]
+def _upload_one(request: StaffRequest, form: DocumentUploadForm, patient: Patient) -> Document | None:
+    data = form.cleaned_data
     upload = data["file"]
     if upload.size > MAX_BYTES:  # refused before the bytes are read into memory
-        form.add_error("file", _("The file is larger than 10 MB."))  # type: ignore[attr-defined]
+        form.add_error("file", _("The file is larger than 10 MB."))
         return None
     try:
         return document_upload(
@@ -53,34 +54,34 @@ def _upload_one(request: HttpRequest, form: object, patient: object) -> Document
             actor=request.user,
         )
     except UnacceptableFile as error:
-        form.add_error("file", error.message)  # type: ignore[attr-defined]
+        form.add_error("file", error.message)
         return None
     except DocumentError as error:
         field = "due_days" if error.code == "expiry_out_of_range" else "signature_required"
-        form.add_error(field, error.message)  # type: ignore[attr-defined]
+        form.add_error(field, error.message)
         return None
 
 
-def _warn_if_nobody_can_sign(request: HttpRequest, patient: object, forms: list) -> None:
+def _warn_if_nobody_can_sign(request: HttpRequest, patient: Patient, forms: list[DocumentUploadForm]) -> None:
     if any(form.cleaned_data.get("signature_required") and not form.errors for form in forms):
         _warn_if_nobody_can_sign_one(request, patient)
 
 
-def _warn_if_nobody_can_sign_one(request: HttpRequest, patient: object) -> None:
-    if not portal_users_for_patient(patient=patient):  # type: ignore[arg-type]
+def _warn_if_nobody_can_sign_one(request: HttpRequest, patient: Patient) -> None:
+    if not portal_users_for_patient(patient=patient):
         messages.warning(
             request,
             _(
                 "%(name)s has no active portal account, so nobody can sign yet. "
                 "Send a portal invitation from the patient page."
             )
-            % {"name": patient.full_name},  # type: ignore[attr-defined]
+            % {"name": patient.full_name},
         )
 
 
 @staff_view()
-def document_upload_page(request: HttpRequest, patient_id: int) -> HttpResponse:
-    clinic = request.clinic  # type: ignore[attr-defined]
+def document_upload_page(request: StaffRequest, patient_id: int) -> HttpResponse:
+    clinic = request.clinic
     patient = patient_selectors.patient_get_for_clinic(clinic=clinic, patient_id=patient_id)
     can_sign = clinic_has_feature(clinic, Feature.DOCUMENT_SIGNING)
     formset = DocumentUploadFormSet(
@@ -111,9 +112,9 @@ def document_upload_page(request: HttpRequest, patient_id: int) -> HttpResponse:
 
 @require_GET
 @staff_view()
-def patient_documents(request: HttpRequest, patient_id: int) -> HttpResponse:
+def patient_documents(request: StaffRequest, patient_id: int) -> HttpResponse:
     """Every document of one patient, newest first, 25 a page."""
-    clinic = request.clinic  # type: ignore[attr-defined]
+    clinic = request.clinic
     patient = patient_selectors.patient_get_for_clinic(clinic=clinic, patient_id=patient_id)
     patient_record_viewed(patient=patient, actor=request.user, what="documents")
     page = Paginator(selectors.documents_for_patient_staff(patient=patient), DOCUMENTS_PER_PAGE).get_page(
@@ -124,8 +125,8 @@ def patient_documents(request: HttpRequest, patient_id: int) -> HttpResponse:
 
 @require_GET
 @staff_view()
-def document_detail(request: HttpRequest, document_id: int) -> HttpResponse:
-    document = selectors.staff_document_get(clinic=request.clinic, document_id=document_id)  # type: ignore[attr-defined]
+def document_detail(request: StaffRequest, document_id: int) -> HttpResponse:
+    document = selectors.staff_document_get(clinic=request.clinic, document_id=document_id)
     document_accessed(document=document, actor=request.user, what="viewed")
     signature_request = selectors.signature_request_of(document)
     signature = selectors.signature_of(document)
@@ -144,15 +145,15 @@ def document_detail(request: HttpRequest, document_id: int) -> HttpResponse:
     )
 
 
-def _request_form_for(document: object) -> SignatureRequestForm | None:
+def _request_form_for(document: Document) -> SignatureRequestForm | None:
     """The "ask to sign" form, where asking applies."""
-    return SignatureRequestForm() if signature_can_be_requested(document=document) else None  # type: ignore[arg-type]
+    return SignatureRequestForm() if signature_can_be_requested(document=document) else None
 
 
 @require_POST
 @staff_view()
-def signature_request_view(request: HttpRequest, document_id: int) -> HttpResponse:
-    clinic = request.clinic  # type: ignore[attr-defined]
+def signature_request_view(request: StaffRequest, document_id: int) -> HttpResponse:
+    clinic = request.clinic
     document = selectors.staff_document_get(clinic=clinic, document_id=document_id)
     form = SignatureRequestForm(request.POST)
     if not form.is_valid():
@@ -170,8 +171,8 @@ def signature_request_view(request: HttpRequest, document_id: int) -> HttpRespon
 
 @require_GET
 @staff_view()
-def document_file(request: HttpRequest, document_id: int) -> HttpResponse:
-    document = selectors.staff_document_get(clinic=request.clinic, document_id=document_id)  # type: ignore[attr-defined]
+def document_file(request: StaffRequest, document_id: int) -> FileResponse:
+    document = selectors.staff_document_get(clinic=request.clinic, document_id=document_id)
     document_accessed(document=document, actor=request.user, what="downloaded")
     return file_response(
         document.file.open("rb"),
@@ -183,22 +184,22 @@ def document_file(request: HttpRequest, document_id: int) -> HttpResponse:
 
 @require_GET
 @staff_view()
-def document_page(request: HttpRequest, document_id: int, page: int) -> HttpResponse:
-    return rendered_page(selectors.staff_document_get(clinic=request.clinic, document_id=document_id), page)  # type: ignore[attr-defined]
+def document_page(request: StaffRequest, document_id: int, page: int) -> HttpResponse:
+    return rendered_page(selectors.staff_document_get(clinic=request.clinic, document_id=document_id), page)
 
 
 @require_GET
 @staff_view()
-def signed_copy(request: HttpRequest, document_id: int) -> HttpResponse:
-    document = selectors.staff_document_get(clinic=request.clinic, document_id=document_id)  # type: ignore[attr-defined]
+def signed_copy(request: StaffRequest, document_id: int) -> FileResponse:
+    document = selectors.staff_document_get(clinic=request.clinic, document_id=document_id)
     document_accessed(document=document, actor=request.user, what="signed_copy_downloaded")
     return signed_copy_response(document)
 
 
 @require_GET
 @staff_view()
-def signature_image(request: HttpRequest, document_id: int) -> HttpResponse:
-    document = selectors.staff_document_get(clinic=request.clinic, document_id=document_id)  # type: ignore[attr-defined]
+def signature_image(request: StaffRequest, document_id: int) -> FileResponse:
+    document = selectors.staff_document_get(clinic=request.clinic, document_id=document_id)
     signature = selectors.signature_of(document)
     if signature is None:
         raise Http404
@@ -207,8 +208,8 @@ def signature_image(request: HttpRequest, document_id: int) -> HttpResponse:
 
 @require_POST
 @staff_view()
-def signature_withdraw_view(request: HttpRequest, document_id: int) -> HttpResponse:
-    clinic = request.clinic  # type: ignore[attr-defined]
+def signature_withdraw_view(request: StaffRequest, document_id: int) -> HttpResponse:
+    clinic = request.clinic
     document = selectors.staff_document_get(clinic=clinic, document_id=document_id)
     signature_request = selectors.signature_request_of(document)
     try:

@@ -1,10 +1,12 @@
 import datetime
+from typing import Any
 
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from patientportal.clinics.choices import Role
+from patientportal.clinics.models import Clinic
 
 
 class PatientSearchForm(forms.Form):
@@ -35,8 +37,8 @@ class PatientForm(forms.Form):
             raise forms.ValidationError(_("This field is required."))
         return value
 
-    def __init__(self, *args: object, clinic: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, *args: Any, clinic: Clinic, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         self.clinic = clinic
 
     def clean_date_of_birth(self) -> datetime.date:

@@ -1,20 +1,24 @@
 """The clinic's order queue and the actions on an order (PRODUCT.md F-8, F-9)."""
 
+from collections.abc import Callable
+
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
+from django_stubs_ext import StrPromise
 
 from patientportal.clinics.choices import Role
 from patientportal.orders import selectors
 from patientportal.orders import services as orders
 from patientportal.orders.errors import OrderError
+from patientportal.orders.models import Order
 from patientportal.payments import services as payments
-from patientportal.staff.access import staff_view
+from patientportal.staff.access import StaffRequest, staff_view
 
 ORDER_ROLES = (Role.OWNER, Role.ADMIN, Role.STAFF)
 QUEUE_TITLES = {
@@ -34,8 +38,8 @@ class ReasonForm(forms.Form):
 
 @require_GET
 @staff_view(roles=ORDER_ROLES)
-def order_queue(request: HttpRequest) -> HttpResponse:
-    clinic = request.clinic  # type: ignore[attr-defined]
+def order_queue(request: StaffRequest) -> HttpResponse:
+    clinic = request.clinic
     queue = request.GET.get("queue", "awaiting")
     if queue not in QUEUE_TITLES:
         queue = "awaiting"
@@ -55,8 +59,8 @@ def order_queue(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @staff_view(roles=ORDER_ROLES)
-def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
-    order = selectors.order_get_for_clinic(clinic=request.clinic, order_id=order_id)  # type: ignore[attr-defined]
+def order_detail(request: StaffRequest, order_id: int) -> HttpResponse:
+    order = selectors.order_get_for_clinic(clinic=request.clinic, order_id=order_id)
     return render(
         request,
         "staff/orders/detail.html",
@@ -70,7 +74,9 @@ def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
     )
 
 
-ACTIONS = {
+# Each action: the order service (called with keywords: the order, the actor, and the reason
+# if it takes one), whether it takes the reason the patient sees, and the message on success.
+ACTIONS: dict[str, tuple[Callable[..., Order], bool, StrPromise]] = {
     "approve": (orders.order_approve, False, gettext_lazy("Order approved. The patient can now pay.")),
     "ready": (orders.order_mark_ready, False, gettext_lazy("Marked ready for pickup. The patient was told.")),
     "complete": (orders.order_complete, False, gettext_lazy("Order completed.")),
@@ -83,13 +89,13 @@ ACTIONS = {
 
 @require_POST
 @staff_view(roles=ORDER_ROLES)
-def order_action(request: HttpRequest, order_id: int, action: str) -> HttpResponse:
-    clinic = request.clinic  # type: ignore[attr-defined]
+def order_action(request: StaffRequest, order_id: int, action: str) -> HttpResponse:
+    clinic = request.clinic
     if action not in ACTIONS:
         raise Http404
     order = selectors.order_get_for_clinic(clinic=clinic, order_id=order_id)
     service, needs_reason, done = ACTIONS[action]
-    kwargs = {"order": order, "actor": request.user}
+    kwargs: dict[str, object] = {"order": order, "actor": request.user}
     if needs_reason:
         form = ReasonForm(request.POST)
         if not form.is_valid():

@@ -8,7 +8,7 @@ field and the typed value kept.
 import datetime
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -19,7 +19,7 @@ from patientportal.patients.errors import PatientError
 from patientportal.patients.invitations import invitation_revoke, invitation_send
 from patientportal.patients.models import Patient
 from patientportal.patients.services import patient_record_viewed, portal_disable, portal_enable
-from patientportal.staff.access import staff_view
+from patientportal.staff.access import StaffRequest, staff_view
 from patientportal.staff.forms import InvitationSendForm, PortalEnableForm
 from patientportal.staff.views import render_patient_record
 
@@ -28,13 +28,13 @@ def _record_url(patient: Patient) -> str:
     return reverse("staff:patient_detail", args=[patient.clinic.slug, patient.pk]) + "#portal-access"
 
 
-def _load(request: HttpRequest, patient_id: int) -> Patient:
-    return patient_selectors.patient_get_for_clinic(clinic=request.clinic, patient_id=patient_id)  # type: ignore[attr-defined]
+def _load(request: StaffRequest, patient_id: int) -> Patient:
+    return patient_selectors.patient_get_for_clinic(clinic=request.clinic, patient_id=patient_id)
 
 
 @require_POST
 @staff_view()
-def portal_enable_view(request: HttpRequest, patient_id: int) -> HttpResponse:
+def portal_enable_view(request: StaffRequest, patient_id: int) -> HttpResponse:
     patient = _load(request, patient_id)
     form = PortalEnableForm(request.POST)
     if form.is_valid():
@@ -50,7 +50,7 @@ def portal_enable_view(request: HttpRequest, patient_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @staff_view()
-def portal_disable_view(request: HttpRequest, patient_id: int) -> HttpResponse:
+def portal_disable_view(request: StaffRequest, patient_id: int) -> HttpResponse:
     """GET asks for confirmation; POST disables."""
     patient = _load(request, patient_id)
     if request.method == "GET":
@@ -67,7 +67,7 @@ def portal_disable_view(request: HttpRequest, patient_id: int) -> HttpResponse:
 
 @require_POST
 @staff_view()
-def invitation_send_view(request: HttpRequest, patient_id: int) -> HttpResponse:
+def invitation_send_view(request: StaffRequest, patient_id: int) -> HttpResponse:
     patient = _load(request, patient_id)
     form = InvitationSendForm(request.POST)
     if form.is_valid():
@@ -86,7 +86,7 @@ def invitation_send_view(request: HttpRequest, patient_id: int) -> HttpResponse:
 
 @require_POST
 @staff_view()
-def invitation_revoke_view(request: HttpRequest, patient_id: int, invitation_id: int) -> HttpResponse:
+def invitation_revoke_view(request: StaffRequest, patient_id: int, invitation_id: int) -> HttpResponse:
     patient = _load(request, patient_id)
     invitation = patient_selectors.invitation_get_for_patient(patient=patient, invitation_id=invitation_id)
     try:

@@ -1,21 +1,23 @@
 import datetime
+from typing import Any
 
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from patientportal.clinics.models import Clinic
 from patientportal.scheduling.choices import APPOINTMENT_TRANSITIONS, AppointmentStatus
 from patientportal.scheduling.clock import NonexistentLocalTime, local_to_aware
 from patientportal.scheduling.models import MAX_DURATION, MIN_DURATION, Appointment, AppointmentType, Location, Provider
 from patientportal.scheduling.selectors import booking_choices
 
 
-class ProviderChoiceField(forms.ModelChoiceField):
+class ProviderChoiceField(forms.ModelChoiceField[Provider]):
     def label_from_instance(self, obj: Provider) -> str:
         return obj.display_name
 
 
-class AppointmentTypeChoiceField(forms.ModelChoiceField):
+class AppointmentTypeChoiceField(forms.ModelChoiceField[AppointmentType]):
     def label_from_instance(self, obj: AppointmentType) -> str:
         return f"{obj.name} ({obj.duration_minutes} min)"
 
@@ -52,8 +54,8 @@ class AppointmentForm(forms.Form):
         help_text=_("Only staff see these. Never shown to the patient."),
     )
 
-    def __init__(self, *args: object, clinic: object, appointment: Appointment | None = None, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, *args: Any, clinic: Clinic, appointment: Appointment | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         self.clinic = clinic
         choices = booking_choices(clinic=clinic)
         for name, key, model in (
@@ -65,20 +67,23 @@ class AppointmentForm(forms.Form):
             current_id = getattr(appointment, f"{name}_id", None) if appointment else None
             if current_id:  # keep an item that became inactive selectable on its own appointment
                 queryset = queryset | model.objects.filter(pk=current_id)
-            self.fields[name].queryset = queryset.distinct()
+            field = self.fields[name]
+            assert isinstance(field, forms.ModelChoiceField)
+            field.queryset = queryset.distinct()
 
-    def clean(self) -> dict:
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         day, time = cleaned.get("day"), cleaned.get("time")
         if day and time:
             try:
-                cleaned["starts_at"] = local_to_aware(day, time, self.clinic.zone)  # type: ignore[attr-defined]
+                cleaned["starts_at"] = local_to_aware(day, time, self.clinic.zone)
             except NonexistentLocalTime:
                 self.add_error("time", _("This time does not exist on that day: the clocks go forward. Pick another."))
         return cleaned
 
     @staticmethod
-    def initial_for(appointment: Appointment) -> dict:
+    def initial_for(appointment: Appointment) -> dict[str, object]:
         local = timezone.localtime(appointment.starts_at, appointment.clinic.zone)
         return {
             "provider": appointment.provider_id,
@@ -95,37 +100,44 @@ class AppointmentForm(forms.Form):
 class AppointmentStatusForm(forms.Form):
     status = forms.ChoiceField(label=_("Change status to"))
 
-    def __init__(self, *args: object, appointment: Appointment, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, *args: Any, appointment: Appointment, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         allowed = [status for status in AppointmentStatus if status in APPOINTMENT_TRANSITIONS[appointment.status]]
-        self.fields["status"].choices = [(status.value, status.label) for status in allowed]
+        field = self.fields["status"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [(status.value, status.label) for status in allowed]
 
 
 class ScheduleDayForm(forms.Form):
     date = forms.DateField(label=_("Day"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
-    def day(self, clinic: object) -> datetime.date:
+    def day(self, clinic: Clinic) -> datetime.date:
         if self.is_valid() and self.cleaned_data.get("date"):
             return self.cleaned_data["date"]
-        return timezone.localtime(timezone.now(), clinic.zone).date()  # type: ignore[attr-defined]
+        return timezone.localtime(timezone.now(), clinic.zone).date()
 
 
-class ProviderForm(forms.ModelForm):
+class ProviderForm(forms.ModelForm[Provider]):
     class Meta:
         model = Provider
         fields = ["name", "credentials", "active"]
 
 
-class LocationForm(forms.ModelForm):
+class LocationForm(forms.ModelForm[Location]):
     class Meta:
         model = Location
         fields = ["name", "address", "active"]
 
 
-class AppointmentTypeForm(forms.ModelForm):
+class AppointmentTypeForm(forms.ModelForm[AppointmentType]):
     class Meta:
         model = AppointmentType
         fields = ["name", "duration_minutes", "colour", "active"]
 
 
-SETUP_FORMS = {"providers": ProviderForm, "locations": LocationForm, "appointment-types": AppointmentTypeForm}
+# By kind, as scheduling.selectors.SETUP_MODELS: each form edits the model of its kind.
+SETUP_FORMS: dict[str, type[forms.ModelForm[Any]]] = {
+    "providers": ProviderForm,
+    "locations": LocationForm,
+    "appointment-types": AppointmentTypeForm,
+}

@@ -7,7 +7,7 @@ import datetime
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -16,11 +16,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from patientportal.clinics.choices import Role
 from patientportal.patients import selectors as patient_selectors
+from patientportal.patients.models import Patient
 from patientportal.patients.services import patient_record_viewed
 from patientportal.scheduling import selectors, services
 from patientportal.scheduling.errors import SchedulingError
 from patientportal.scheduling.models import Appointment
-from patientportal.staff.access import staff_view
+from patientportal.staff.access import StaffRequest, staff_view
 from patientportal.staff.scheduling_forms import SETUP_FORMS, AppointmentForm, AppointmentStatusForm, ScheduleDayForm
 
 SETUP_ROLES = (Role.OWNER, Role.ADMIN)
@@ -32,8 +33,8 @@ SETUP_TITLES = {
 
 
 @staff_view()
-def schedule_day(request: HttpRequest) -> HttpResponse:
-    clinic = request.clinic  # type: ignore[attr-defined]
+def schedule_day(request: StaffRequest) -> HttpResponse:
+    clinic = request.clinic
     asked = ScheduleDayForm(request.GET)
     day = asked.day(clinic)
     if request.GET.get("date") and not asked.is_valid():
@@ -52,13 +53,15 @@ def schedule_day(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _record_url(appointment_or_patient: object) -> str:
-    patient = getattr(appointment_or_patient, "patient", appointment_or_patient)
+def _record_url(appointment_or_patient: Appointment | Patient) -> str:
+    patient = (
+        appointment_or_patient.patient if isinstance(appointment_or_patient, Appointment) else appointment_or_patient
+    )
     return reverse("staff:patient_detail", args=[patient.clinic.slug, patient.pk]) + "#appointments"
 
 
 def _book_or_update(
-    request: HttpRequest, form: AppointmentForm, *, patient: object, appointment: Appointment | None
+    request: StaffRequest, form: AppointmentForm, *, patient: Patient, appointment: Appointment | None
 ) -> Appointment | None:
     values = {
         name: form.cleaned_data[name]
@@ -79,9 +82,9 @@ def _book_or_update(
 
 
 @staff_view()
-def patient_appointments(request: HttpRequest, patient_id: int) -> HttpResponse:
+def patient_appointments(request: StaffRequest, patient_id: int) -> HttpResponse:
     """Every appointment of one patient, latest first, 25 a page."""
-    clinic = request.clinic  # type: ignore[attr-defined]
+    clinic = request.clinic
     patient = patient_selectors.patient_get_for_clinic(clinic=clinic, patient_id=patient_id)
     patient_record_viewed(patient=patient, actor=request.user, what="appointments")
     page = Paginator(selectors.appointments_for_patient_staff(patient=patient), 25).get_page(request.GET.get("page"))
@@ -89,8 +92,8 @@ def patient_appointments(request: HttpRequest, patient_id: int) -> HttpResponse:
 
 
 @staff_view()
-def appointment_create(request: HttpRequest, patient_id: int) -> HttpResponse:
-    clinic = request.clinic  # type: ignore[attr-defined]
+def appointment_create(request: StaffRequest, patient_id: int) -> HttpResponse:
+    clinic = request.clinic
     patient = patient_selectors.patient_get_for_clinic(clinic=clinic, patient_id=patient_id)
     form = AppointmentForm(request.POST or None, clinic=clinic)
     if (
@@ -104,8 +107,8 @@ def appointment_create(request: HttpRequest, patient_id: int) -> HttpResponse:
 
 
 @staff_view()
-def appointment_edit(request: HttpRequest, appointment_id: int) -> HttpResponse:
-    clinic = request.clinic  # type: ignore[attr-defined]
+def appointment_edit(request: StaffRequest, appointment_id: int) -> HttpResponse:
+    clinic = request.clinic
     appointment = selectors.appointment_get_for_clinic(clinic=clinic, appointment_id=appointment_id)
     form = AppointmentForm(
         request.POST or None, clinic=clinic, appointment=appointment, initial=AppointmentForm.initial_for(appointment)
@@ -133,8 +136,8 @@ def appointment_edit(request: HttpRequest, appointment_id: int) -> HttpResponse:
 
 @require_POST
 @staff_view()
-def appointment_status(request: HttpRequest, appointment_id: int) -> HttpResponse:
-    appointment = selectors.appointment_get_for_clinic(clinic=request.clinic, appointment_id=appointment_id)  # type: ignore[attr-defined]
+def appointment_status(request: StaffRequest, appointment_id: int) -> HttpResponse:
+    appointment = selectors.appointment_get_for_clinic(clinic=request.clinic, appointment_id=appointment_id)
     form = AppointmentStatusForm(request.POST, appointment=appointment)
     if not form.is_valid():
         messages.error(request, _("That status change is not possible for this appointment."))
@@ -152,8 +155,8 @@ def appointment_status(request: HttpRequest, appointment_id: int) -> HttpRespons
 
 @require_http_methods(["GET", "POST"])
 @staff_view()
-def appointment_cancel(request: HttpRequest, appointment_id: int) -> HttpResponse:
-    appointment = selectors.appointment_get_for_clinic(clinic=request.clinic, appointment_id=appointment_id)  # type: ignore[attr-defined]
+def appointment_cancel(request: StaffRequest, appointment_id: int) -> HttpResponse:
+    appointment = selectors.appointment_get_for_clinic(clinic=request.clinic, appointment_id=appointment_id)
     if request.method == "GET":
         return render(request, "staff/appointment_cancel_confirm.html", {"appointment": appointment})
     try:
@@ -172,8 +175,8 @@ def _setup_kind(kind: str) -> str:
 
 
 @staff_view(roles=SETUP_ROLES)
-def setup_list(request: HttpRequest, kind: str) -> HttpResponse:
-    clinic = request.clinic  # type: ignore[attr-defined]
+def setup_list(request: StaffRequest, kind: str) -> HttpResponse:
+    clinic = request.clinic
     kind = _setup_kind(kind)
     return render(
         request,
@@ -188,19 +191,19 @@ def setup_list(request: HttpRequest, kind: str) -> HttpResponse:
 
 
 @staff_view(roles=SETUP_ROLES)
-def setup_edit(request: HttpRequest, kind: str, item_id: int | None = None) -> HttpResponse:
-    clinic = request.clinic  # type: ignore[attr-defined]
+def setup_edit(request: StaffRequest, kind: str, item_id: int | None = None) -> HttpResponse:
+    clinic = request.clinic
     kind = _setup_kind(kind)
     form_class = SETUP_FORMS[kind]
     instance = (
         selectors.setup_item_get(clinic=clinic, kind=kind, item_id=item_id)
         if item_id
-        else form_class._meta.model(clinic=clinic)
+        else selectors.SETUP_MODELS[kind](clinic=clinic)
     )
     # The form validates a copy, so the service sees what actually changed.
     form = form_class(request.POST or None, instance=copy.copy(instance))
     if request.method == "POST" and form.is_valid():
-        values = {name: form.cleaned_data[name] for name in form_class._meta.fields}
+        values = {name: form.cleaned_data[name] for name in form.fields}
         services.setup_item_save(instance=instance, values=values, actor=request.user)
         messages.success(request, _("Saved."))
         return redirect("staff:setup_list", clinic_slug=clinic.slug, kind=kind)

@@ -2,12 +2,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from patientportal.accounts.http import SignedInRequest
 from patientportal.audit import services as audit
 from patientportal.catalog.selectors import low_stock_count
 from patientportal.clinics import selectors as clinic_selectors
@@ -22,7 +23,7 @@ from patientportal.patients.choices import InvitationStatus
 from patientportal.patients.models import Patient
 from patientportal.scheduling.choices import FREEING_STATUSES
 from patientportal.scheduling.selectors import appointments_for_day, appointments_for_patient_staff
-from patientportal.staff.access import staff_view
+from patientportal.staff.access import StaffRequest, staff_view
 from patientportal.staff.forms import (
     InvitationSendForm,
     PatientForm,
@@ -37,7 +38,7 @@ RECORD_DOCUMENTS = 10  # the newest on the record; all of them on the patient's 
 
 
 @login_required
-def choose_clinic(request: HttpRequest) -> HttpResponse:
+def choose_clinic(request: SignedInRequest) -> HttpResponse:
     memberships = clinic_selectors.memberships_for_user(user=request.user)
     if len(memberships) == 1:
         return redirect("staff:home", clinic_slug=memberships[0].clinic.slug)
@@ -45,8 +46,8 @@ def choose_clinic(request: HttpRequest) -> HttpResponse:
 
 
 @staff_view()
-def home(request: HttpRequest) -> HttpResponse:
-    clinic = request.clinic  # type: ignore[attr-defined]
+def home(request: StaffRequest) -> HttpResponse:
+    clinic = request.clinic
     today = timezone.localtime(timezone.now(), clinic.zone).date()
     return render(
         request,
@@ -61,8 +62,8 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @staff_view()
-def patient_list(request: HttpRequest) -> HttpResponse:
-    clinic = request.clinic  # type: ignore[attr-defined]
+def patient_list(request: StaffRequest) -> HttpResponse:
+    clinic = request.clinic
     form = PatientSearchForm(request.GET)
     query = form.cleaned_data["q"] if form.is_valid() else ""
     patients = patient_selectors.patient_search(clinic=clinic, query=query)
@@ -77,8 +78,8 @@ def patient_list(request: HttpRequest) -> HttpResponse:
 
 
 @staff_view()
-def patient_create(request: HttpRequest) -> HttpResponse:
-    clinic = request.clinic  # type: ignore[attr-defined]
+def patient_create(request: StaffRequest) -> HttpResponse:
+    clinic = request.clinic
     form = PatientForm(request.POST or None, clinic=clinic)
     if request.method == "POST" and form.is_valid():
         patient = patient_services.patient_create(clinic=clinic, actor=request.user, **form.cleaned_data)
@@ -88,14 +89,14 @@ def patient_create(request: HttpRequest) -> HttpResponse:
 
 
 @staff_view()
-def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
-    clinic = request.clinic  # type: ignore[attr-defined]
+def patient_detail(request: StaffRequest, patient_id: int) -> HttpResponse:
+    clinic = request.clinic
     patient = patient_selectors.patient_get_for_clinic(clinic=clinic, patient_id=patient_id)
     return render_patient_record(request, patient)
 
 
 def render_patient_record(
-    request: HttpRequest,
+    request: StaffRequest,
     patient: Patient,
     *,
     enable_form: PortalEnableForm | None = None,
@@ -119,8 +120,8 @@ def render_patient_record(
 
 
 @staff_view()
-def patient_edit(request: HttpRequest, patient_id: int) -> HttpResponse:
-    clinic = request.clinic  # type: ignore[attr-defined]
+def patient_edit(request: StaffRequest, patient_id: int) -> HttpResponse:
+    clinic = request.clinic
     patient = patient_selectors.patient_get_for_clinic(clinic=clinic, patient_id=patient_id)
     initial = {field: getattr(patient, field) for field in patient_services.PATIENT_EDITABLE_FIELDS}
     form = PatientForm(request.POST or None, initial=initial, clinic=clinic)
@@ -132,9 +133,9 @@ def patient_edit(request: HttpRequest, patient_id: int) -> HttpResponse:
 
 
 @staff_view()
-def team(request: HttpRequest) -> HttpResponse:
-    clinic = request.clinic  # type: ignore[attr-defined]
-    can_manage = request.membership.role in TEAM_MANAGER_ROLES  # type: ignore[attr-defined]
+def team(request: StaffRequest) -> HttpResponse:
+    clinic = request.clinic
+    can_manage = request.membership.role in TEAM_MANAGER_ROLES
     form = StaffMemberAddForm(request.POST or None)
     if request.method == "POST":
         if not can_manage:
@@ -156,8 +157,8 @@ def team(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @staff_view(roles=TEAM_MANAGER_ROLES)
-def team_remove(request: HttpRequest, membership_id: int) -> HttpResponse:
-    clinic = request.clinic  # type: ignore[attr-defined]
+def team_remove(request: StaffRequest, membership_id: int) -> HttpResponse:
+    clinic = request.clinic
     membership = clinic_selectors.membership_get_in_clinic(clinic=clinic, membership_id=membership_id)
     try:
         clinic_services.staff_member_remove(membership=membership, actor=request.user)

@@ -3,6 +3,9 @@ from enum import StrEnum
 
 from django.http import HttpRequest
 
+from patientportal.orders.models import Order
+from patientportal.payments.models import Payment
+
 
 class ProviderEventKind(StrEnum):
     SUCCEEDED = "succeeded"
@@ -33,7 +36,7 @@ class PaymentProvider:
     identifier = ""
     name = ""
 
-    def start_checkout(self, *, payment: object, order: object, success_url: str, cancel_url: str) -> tuple[str, str]:
+    def start_checkout(self, *, payment: Payment, order: Order, success_url: str, cancel_url: str) -> tuple[str, str]:
         """Create the checkout; returns (provider reference, URL to send the patient to)."""
         raise NotImplementedError
 
@@ -41,15 +44,15 @@ class PaymentProvider:
         """Verify and translate a notification; None for event types we do not use."""
         raise NotImplementedError
 
-    def sync(self, *, payment: object) -> ProviderEvent | None:
+    def sync(self, *, payment: Payment) -> ProviderEvent | None:
         """Ask the provider for the payment's state (used on the return page); None if not supported."""
         return None
 
-    def refund(self, *, payment: object, amount_cents: int, idempotency_key: str) -> str:
+    def refund(self, *, payment: Payment, amount_cents: int, idempotency_key: str) -> str:
         """Refund and return the provider's refund reference."""
         raise NotImplementedError
 
-    def expire_checkout(self, *, payment: object) -> None:
+    def expire_checkout(self, *, payment: Payment) -> None:
         """Close an open checkout so it can no longer be paid (the order was cancelled).
         Providers without hosted checkouts have nothing to close."""
         return None

@@ -2,10 +2,15 @@
 us: the patient pays on Stripe's page, and only a verified webhook (or a
 server-side retrieve of the session) confirms the payment."""
 
+from typing import cast
+
 import stripe
 from django.conf import settings
 from django.http import HttpRequest
+from stripe.params.checkout import SessionCreateParamsLineItem
 
+from patientportal.orders.models import Order
+from patientportal.payments.models import Payment
 from patientportal.payments.providers.base import PaymentProvider, ProviderEvent, ProviderEventKind, WebhookRejected
 
 SESSION_EVENTS = {
@@ -16,20 +21,24 @@ SESSION_EVENTS = {
 
 
 def client() -> stripe.StripeClient:
-    base = {"api": settings.STRIPE_API_BASE} if settings.STRIPE_API_BASE else None
     # The library's default waits 80 s for an answer; ours is bounded (every request has an idempotency key,
     # so the retry is safe).
     http = stripe.RequestsClient(timeout=(5, settings.STRIPE_TIMEOUT_SECONDS))
-    return stripe.StripeClient(settings.STRIPE_SECRET_KEY, base_addresses=base, max_network_retries=1, http_client=http)
+    return stripe.StripeClient(
+        settings.STRIPE_SECRET_KEY,
+        base_addresses={"api": settings.STRIPE_API_BASE} if settings.STRIPE_API_BASE else None,
+        max_network_retries=1,
+        http_client=http,
+    )
 
 
-def _reference(value: object) -> str:
+def _reference(value: str | stripe.StripeObject | None) -> str:
     if value is None:
         return ""
     return value if isinstance(value, str) else str(getattr(value, "id", ""))
 
 
-def _session_event(event_id: str, event_type: str, session: object) -> ProviderEvent:
+def _session_event(event_id: str, event_type: str, session: stripe.checkout.Session) -> ProviderEvent:
     if event_type == "checkout.session.completed":
         # Paid now (cards), or still processing (bank debits confirm later).
         paid = getattr(session, "payment_status", "") in ("paid", "no_payment_required")
@@ -40,7 +49,7 @@ def _session_event(event_id: str, event_type: str, session: object) -> ProviderE
         event_id=event_id,
         kind=kind,
         event_type=event_type,
-        payment_reference=session.id,  # type: ignore[attr-defined]
+        payment_reference=session.id,
         charge_reference=_reference(getattr(session, "payment_intent", None)),
         amount_cents=getattr(session, "amount_total", None),
         currency=(getattr(session, "currency", "") or "").upper(),
@@ -51,9 +60,9 @@ class StripeProvider(PaymentProvider):
     identifier = "stripe"
     name = "Stripe"
 
-    def start_checkout(self, *, payment: object, order: object, success_url: str, cancel_url: str) -> tuple[str, str]:
-        currency = order.currency.lower()  # type: ignore[attr-defined]
-        line_items = [
+    def start_checkout(self, *, payment: Payment, order: Order, success_url: str, cancel_url: str) -> tuple[str, str]:
+        currency = order.currency.lower()
+        line_items: list[SessionCreateParamsLineItem] = [
             {
                 "quantity": item.quantity,
                 "price_data": {
@@ -62,16 +71,16 @@ class StripeProvider(PaymentProvider):
                     "product_data": {"name": item.name},
                 },
             }
-            for item in order.items.all()  # type: ignore[attr-defined]
+            for item in order.items.all()
         ]
-        if order.tax_cents:  # type: ignore[attr-defined]
-            rate = order.tax_rate_bp / 100  # type: ignore[attr-defined]
+        if order.tax_cents:
+            rate = order.tax_rate_bp / 100
             line_items.append(
                 {
                     "quantity": 1,
                     "price_data": {
                         "currency": currency,
-                        "unit_amount": order.tax_cents,  # type: ignore[attr-defined]
+                        "unit_amount": order.tax_cents,
                         "product_data": {"name": f"Tax ({rate:g}%)"},
                     },
                 }
@@ -80,12 +89,12 @@ class StripeProvider(PaymentProvider):
             params={
                 "mode": "payment",
                 "line_items": line_items,
-                "client_reference_id": str(order.pk),  # type: ignore[attr-defined]
-                "metadata": {"order_id": str(order.pk), "payment_id": str(payment.pk)},  # type: ignore[attr-defined]
+                "client_reference_id": str(order.pk),
+                "metadata": {"order_id": str(order.pk), "payment_id": str(payment.pk)},
                 "success_url": success_url + "?session_id={CHECKOUT_SESSION_ID}",
                 "cancel_url": cancel_url,
             },
-            options={"idempotency_key": f"payment-{payment.pk}"},  # type: ignore[attr-defined]
+            options={"idempotency_key": f"payment-{payment.pk}"},
         )
         return session.id, session.url or ""
 
@@ -98,7 +107,8 @@ class StripeProvider(PaymentProvider):
             raise WebhookRejected from None
         data = event.data.object
         if event.type == "checkout.session.completed" or event.type in SESSION_EVENTS:
-            return _session_event(event.id, event.type, data)
+            # The library builds the event's object by its "object" field: a checkout.session is a Session.
+            return _session_event(event.id, event.type, cast(stripe.checkout.Session, data))
         if event.type == "charge.refunded":
             return ProviderEvent(
                 event_id=event.id,
@@ -110,19 +120,19 @@ class StripeProvider(PaymentProvider):
             )
         return None
 
-    def sync(self, *, payment: object) -> ProviderEvent | None:
-        session = client().v1.checkout.sessions.retrieve(payment.reference)  # type: ignore[attr-defined]
+    def sync(self, *, payment: Payment) -> ProviderEvent | None:
+        session = client().v1.checkout.sessions.retrieve(payment.reference)
         status = getattr(session, "payment_status", "")
         if status not in ("paid", "no_payment_required"):
             return None
         return _session_event(f"retrieve:{session.id}", "checkout.session.completed", session)
 
-    def refund(self, *, payment: object, amount_cents: int, idempotency_key: str) -> str:
+    def refund(self, *, payment: Payment, amount_cents: int, idempotency_key: str) -> str:
         refund = client().v1.refunds.create(
-            params={"payment_intent": payment.charge_reference, "amount": amount_cents},  # type: ignore[attr-defined]
+            params={"payment_intent": payment.charge_reference, "amount": amount_cents},
             options={"idempotency_key": idempotency_key},
         )
         return refund.id
 
-    def expire_checkout(self, *, payment: object) -> None:
-        client().v1.checkout.sessions.expire(payment.reference)  # type: ignore[attr-defined]
+    def expire_checkout(self, *, payment: Payment) -> None:
+        client().v1.checkout.sessions.expire(payment.reference)

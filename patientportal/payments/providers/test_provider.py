@@ -3,8 +3,11 @@ with "Pay" and "Decline" that drives the same event path as a webhook."""
 
 import secrets
 
+from django.http import HttpRequest
 from django.urls import reverse
 
+from patientportal.orders.models import Order
+from patientportal.payments.models import Payment
 from patientportal.payments.providers.base import PaymentProvider, ProviderEvent
 
 
@@ -12,12 +15,12 @@ class TestProvider(PaymentProvider):
     identifier = "test"
     name = "Test payments"
 
-    def start_checkout(self, *, payment: object, order: object, success_url: str, cancel_url: str) -> tuple[str, str]:
+    def start_checkout(self, *, payment: Payment, order: Order, success_url: str, cancel_url: str) -> tuple[str, str]:
         reference = f"test_{secrets.token_urlsafe(16)}"
         return reference, reverse("payments:test_checkout", args=[reference])
 
-    def parse_webhook(self, request: object) -> ProviderEvent | None:
+    def parse_webhook(self, request: HttpRequest) -> ProviderEvent | None:
         return None  # the test page calls the event path directly
 
-    def refund(self, *, payment: object, amount_cents: int, idempotency_key: str) -> str:
+    def refund(self, *, payment: Payment, amount_cents: int, idempotency_key: str) -> str:
         return f"test_refund_{secrets.token_urlsafe(8)}"

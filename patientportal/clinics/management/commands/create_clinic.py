@@ -1,4 +1,5 @@
 import zoneinfo
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -22,7 +23,7 @@ class Command(BaseCommand):
         parser.add_argument("--plan", choices=Plan.values, default=Plan.PROFESSIONAL)
         parser.add_argument("--add-on", action="append", choices=AddOn.values, default=[], dest="add_ons")
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         try:
             validate_email(options["owner_email"])
         except ValidationError:

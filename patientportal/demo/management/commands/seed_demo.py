@@ -3,9 +3,10 @@ staff, and patients in every portal-access situation, with invitations in
 every status. Safe to run again: what exists is left as it is."""
 
 import datetime
+from typing import Any, TypedDict
 
 from allauth.account.models import EmailAddress
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
@@ -37,7 +38,25 @@ from patientportal.scheduling.services import appointment_book, appointment_set_
 DEMO_PASSWORD = "portal-demo-2026"  # noqa: S105 - published demo password
 TWO_DAYS = datetime.timedelta(hours=48)
 
-CLINICS = [
+
+class ClinicSpec(TypedDict):
+    slug: str
+    name: str
+    time_zone: str
+    currency: str
+    tax_rate_bp: int
+    plan: str
+    add_ons: list[str]
+    owner: str
+
+
+class SchedulingSpec(TypedDict):
+    providers: list[tuple[str, str]]
+    locations: list[tuple[str, str]]
+    types: list[tuple[str, int, str]]
+
+
+CLINICS: list[ClinicSpec] = [
     {
         "slug": "riverside",
         "name": "Riverside Family Practice",
@@ -164,7 +183,7 @@ LAB_PARAGRAPHS = [
 ]
 
 # Per clinic: providers (name, credentials), locations (name, address), appointment types (name, minutes, colour)
-SCHEDULING = {
+SCHEDULING: dict[str, SchedulingSpec] = {
     "riverside": {
         "providers": [("Dr. Ana Ruiz", "MD"), ("Sam Lee", "NP"), ("Kelly Moore", "RN")],
         "locations": [
@@ -454,7 +473,7 @@ STATUS_PATHS = {
 }
 
 
-def demo_user(email: str, first_name: str = "", last_name: str = "", **extra: object) -> User:
+def demo_user(email: str, first_name: str = "", last_name: str = "", **extra: bool) -> User:
     """A verified account with the demo password (kept as is if it exists)."""
     user, created = User.objects.get_or_create(
         email=email, defaults={"first_name": first_name, "last_name": last_name, **extra}
@@ -466,6 +485,20 @@ def demo_user(email: str, first_name: str = "", last_name: str = "", **extra: ob
     return user
 
 
+def clinic_owner(clinic: Clinic) -> User:
+    membership = StaffMembership.objects.filter(clinic=clinic, role=Role.OWNER).first()
+    if membership is None:
+        raise CommandError(f"{clinic.name} has no owner.")
+    return membership.user
+
+
+def portal_user(patient: Patient) -> User:
+    access = patient.portal_accesses.first()
+    if access is None:
+        raise CommandError(f"{patient.full_name} has no portal account.")
+    return access.user
+
+
 class Command(BaseCommand):
     help = "Create demo clinics, staff and patients (idempotent) and print the demo logins."
 
@@ -474,7 +507,7 @@ class Command(BaseCommand):
             "--if-empty", action="store_true", help="Do nothing (but print the logins) if any clinic exists."
         )
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         self.invitation_links: list[str] = []
         if options["if_empty"] and Clinic.objects.exists():
             self.stdout.write("Demo data not loaded: the database already has clinics.")
@@ -494,7 +527,7 @@ class Command(BaseCommand):
             clinic = clinics[slug]
             if Patient.objects.for_clinic(clinic).filter(first_name=first, last_name=last).exists():
                 continue
-            owner = StaffMembership.objects.filter(clinic=clinic, role=Role.OWNER).first().user
+            owner = clinic_owner(clinic)
             patient = patient_create(
                 clinic=clinic,
                 first_name=first,
@@ -515,7 +548,7 @@ class Command(BaseCommand):
                 self._documents(clinic)
 
     def _catalogue(self, clinic: Clinic) -> None:
-        staff = StaffMembership.objects.filter(clinic=clinic, role=Role.OWNER).first().user
+        staff = clinic_owner(clinic)
         for slug, name, sku, category, price, stock, flags, shape, colour, description in PRODUCTS:
             if slug != clinic.slug:
                 continue
@@ -554,7 +587,7 @@ class Command(BaseCommand):
         by_sku = {product.sku: product for product in Product.objects.for_clinic(clinic)}
 
         def place(patient: Patient, lines: list[tuple[str, int]], notes: str = "") -> Order:
-            user = patient.portal_accesses.first().user
+            user = portal_user(patient)
             for sku, quantity in lines:
                 cart_add_item(patient=patient, product=by_sku[sku], quantity=quantity)
             return order_place(patient=patient, notes=notes, actor=user)
@@ -587,8 +620,8 @@ class Command(BaseCommand):
         for sku, quantity in (("SUN-050", 1), ("SUP-D3", 2)):  # and something in Olivia's cart
             cart_add_item(patient=olivia, product=by_sku[sku], quantity=quantity)
 
-    def _scheduling(self, clinic: Clinic, spec: dict) -> None:
-        staff = StaffMembership.objects.filter(clinic=clinic, role=Role.OWNER).first().user
+    def _scheduling(self, clinic: Clinic, spec: SchedulingSpec) -> None:
+        staff = clinic_owner(clinic)
         providers = [
             setup_item_save(instance=Provider(clinic=clinic), values={"name": name, "credentials": creds}, actor=staff)
             for name, creds in spec["providers"]
@@ -627,9 +660,8 @@ class Command(BaseCommand):
 
     def _documents(self, clinic: Clinic) -> None:
         """Lab results and imaging everywhere; documents to sign and signed ones where signing is in the plan."""
-        staff = StaffMembership.objects.filter(clinic=clinic, role=Role.OWNER).first().user
+        staff = clinic_owner(clinic)
         maria = Patient.objects.for_clinic(clinic).get(first_name="Maria")
-        shared = {"patient": maria, "actor": staff}
         document_upload(
             data=demo_pdf("Lipid panel — results", LAB_PARAGRAPHS),
             filename="labs.pdf",
@@ -637,7 +669,8 @@ class Command(BaseCommand):
             title="Lipid panel",
             description="Fasting blood test.",
             visible_in_portal=True,
-            **shared,
+            patient=maria,
+            actor=staff,
         )
         document_upload(
             data=demo_scan_png(),
@@ -645,7 +678,8 @@ class Command(BaseCommand):
             doc_type="imaging_report",
             title="Imaging (demo picture)",
             visible_in_portal=True,
-            **shared,
+            patient=maria,
+            actor=staff,
         )
         document_upload(
             data=b"Internal note: call back about insurance.\n",
@@ -653,7 +687,8 @@ class Command(BaseCommand):
             doc_type="other",
             title="Front desk note",
             visible_in_portal=False,
-            **shared,
+            patient=maria,
+            actor=staff,
         )
         if not clinic_has_feature(clinic, Feature.DOCUMENT_SIGNING):
             return
@@ -664,7 +699,8 @@ class Command(BaseCommand):
             title="Consent to treatment",
             description="Please read and sign before your next visit.",
             signature_due_days=30,
-            **shared,
+            patient=maria,
+            actor=staff,
         )
         signed = document_upload(
             data=demo_pdf(f"{clinic.name}: privacy practices acknowledgement", PRIVACY_PARAGRAPHS),
@@ -672,7 +708,8 @@ class Command(BaseCommand):
             doc_type="consent_form",
             title="Privacy practices acknowledgement",
             signature_due_days=30,
-            **shared,
+            patient=maria,
+            actor=staff,
         )
         olivia = Patient.objects.for_clinic(clinic).get(first_name="Olivia")
         document_upload(
@@ -687,7 +724,7 @@ class Command(BaseCommand):
         )
         document_sign(
             request=signed.signature_request,
-            signer=maria.portal_accesses.first().user,
+            signer=portal_user(maria),
             typed_name=maria.full_name,
             method=SignatureMethod.TYPED,
             signature_png=typed_signature_png(maria.full_name),
@@ -697,13 +734,22 @@ class Command(BaseCommand):
             shown_sha256=signed.sha256,
         )
 
-    def _clinic(self, spec: dict, operator: User) -> Clinic:
+    def _clinic(self, spec: ClinicSpec, operator: User) -> Clinic:
         existing = Clinic.objects.filter(slug=spec["slug"]).first()
         if existing:
             return existing
         demo_user(spec["owner"], "Owner", spec["name"].split()[0])
-        fields = {key: value for key, value in spec.items() if key != "owner"}
-        return clinic_create(owner_email=spec["owner"], actor=operator, **fields)
+        return clinic_create(
+            slug=spec["slug"],
+            name=spec["name"],
+            time_zone=spec["time_zone"],
+            currency=spec["currency"],
+            tax_rate_bp=spec["tax_rate_bp"],
+            plan=spec["plan"],
+            add_ons=spec["add_ons"],
+            owner_email=spec["owner"],
+            actor=operator,
+        )
 
     def _portal(self, patient: Patient, situation: str, account: str | None, staff: User) -> None:
         """Bring the record into the situation through the same services staff and patients use."""
@@ -718,6 +764,8 @@ class Command(BaseCommand):
         elif situation == "revoked":
             invitation_revoke(invitation=_invitation, actor=staff)
         elif situation in ("linked", "disabled"):
+            if account is None:
+                raise CommandError(f"{patient.full_name}: a {situation} record needs an account.")
             invitation_accept(token=token, user=demo_user(account, patient.first_name, patient.last_name))
             if situation == "disabled":
                 portal_disable(patient=patient, actor=staff)

@@ -1,4 +1,5 @@
 import time
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
@@ -15,7 +16,7 @@ class Command(BaseCommand):
         parser.add_argument("--every", type=int, default=300, help="Seconds between runs (default 300).")
         parser.add_argument("--once", action="store_true", help="Run once and stop.")
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         while True:
             cancelled = cancel_unpaid_orders()
             if cancelled:
