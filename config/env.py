@@ -6,6 +6,11 @@ silently fall back to a development default.
 
 import os
 
+from django.core.checks.security.base import (
+    SECRET_KEY_INSECURE_PREFIX,
+    SECRET_KEY_MIN_LENGTH,
+    SECRET_KEY_MIN_UNIQUE_CHARACTERS,
+)
 from django.core.exceptions import ImproperlyConfigured
 
 TRUE_VALUES = {"1", "true", "yes", "on"}
@@ -46,3 +51,16 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def secret_key_problem(key: str) -> str | None:
+    """Why a production SECRET_KEY is not good enough, or None: Django's own rule (the one
+    `check --deploy` only warns about, security.W009), enforced. Sessions, password-reset
+    links and CSRF tokens are signed with it."""
+    if len(key) < SECRET_KEY_MIN_LENGTH:
+        return f"SECRET_KEY must be at least {SECRET_KEY_MIN_LENGTH} characters long, got {len(key)}."
+    if key.startswith(SECRET_KEY_INSECURE_PREFIX):
+        return f"SECRET_KEY starts with {SECRET_KEY_INSECURE_PREFIX!r} (made by startproject): generate a new one."
+    if len(set(key)) < SECRET_KEY_MIN_UNIQUE_CHARACTERS:
+        return f"SECRET_KEY must use at least {SECRET_KEY_MIN_UNIQUE_CHARACTERS} different characters."
+    return None

@@ -14,7 +14,7 @@ import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from config.env import env_bool, env_int, env_list, env_str
+from config.env import env_bool, env_int, env_list, env_str, secret_key_problem
 
 # Lets Django's generic classes be written with their type arguments (`admin.ModelAdmin[Clinic]`,
 # `forms.ModelForm[Clinic]`) as django-stubs declares them; it only adds `__class_getitem__`.
@@ -30,6 +30,8 @@ if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
     SECRET_KEY = "development-only-secret-key-not-for-production-use-0123456789"
+elif not DEBUG and (_weak_key := secret_key_problem(SECRET_KEY)):
+    raise ImproperlyConfigured(_weak_key)
 
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 SITE_NAME = env_str("SITE_NAME", "Patient Portal")
@@ -38,7 +40,8 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [_site_host, "localhost", "127.0.0.1"]
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [SITE_URL])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The Django admin at /operator/, signed in through allauth (patientportal/accounts/admin_site.py).
+    "patientportal.accounts.admin_apps.OperatorAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -117,10 +120,32 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Rate limits and other shared counters must live outside the process (and
 # never in the session), so every app process sees the same numbers.
 REDIS_URL = env_str("REDIS_URL")
+_database_cache = {
+    "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+    "LOCATION": "portal_cache",
+    # Django's default of 300 entries would let a burst of requests with new keys cull the
+    # rate-limit counters of others; expired entries are still culled first.
+    "OPTIONS": {"MAX_ENTRIES": 20_000},
+}
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # A Redis outage must not take sign-in down: while Redis cannot be reached the cache
+    # answers from the database (shared by all processes, so rate limits still hold) and
+    # the outage is logged (patientportal/core/cache.py). Short socket timeouts, so a hung
+    # Redis costs a second, not a worker timeout.
+    CACHES = {
+        "default": {
+            "BACKEND": "patientportal.core.cache.FailoverCache",
+            "OPTIONS": {"PRIMARY": "redis", "FALLBACK": "database", "RETRY_SECONDS": 30},
+        },
+        "redis": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        },
+        "database": _database_cache,
+    }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "portal_cache"}}
+    CACHES = {"default": _database_cache}
 
 # --- Background work ----------------------------------------------------------
 TASKS_BACKEND = env_str("TASKS_BACKEND", "immediate" if DEBUG else "database")
@@ -131,6 +156,19 @@ _task_backends = {
 if TASKS_BACKEND not in _task_backends:
     raise ImproperlyConfigured(f"TASKS_BACKEND must be one of {sorted(_task_backends)}, got {TASKS_BACKEND!r}")
 TASKS = {"default": {"BACKEND": _task_backends[TASKS_BACKEND]}}
+# An email that cannot be handed to the mail server is tried again after each of these waits
+# (minutes; the default spans about a day), then shown to the clinic as not delivered.
+_retry_minutes = env_list("EMAIL_RETRY_MINUTES", ["1", "5", "15", "30", "60", "120", "240", "360", "600"])
+if not _retry_minutes or not all(item.isdigit() and int(item) > 0 for item in _retry_minutes):
+    raise ImproperlyConfigured(f"EMAIL_RETRY_MINUTES must be positive whole minutes, e.g. 1,5,15; got {_retry_minutes}")
+EMAIL_RETRY_MINUTES = [int(item) for item in _retry_minutes]
+# Finished task rows are deleted, and the kept (encrypted) message of an email given up on is
+# wiped, after this many days (the periodic runner's `background_records_purge`).
+TASK_RETENTION_DAYS = env_int("TASK_RETENTION_DAYS", 7, minimum=1)
+EMAIL_MESSAGE_RETENTION_DAYS = env_int("EMAIL_MESSAGE_RETENTION_DAYS", 7, minimum=1)
+# `/healthz?background=1` and `manage.py check_background` report a background process silent,
+# or tasks and emails waiting, for longer than this.
+BACKGROUND_ALERT_MINUTES = env_int("BACKGROUND_ALERT_MINUTES", 10, minimum=1)
 
 # --- Accounts -------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -179,6 +217,10 @@ ACCOUNT_RATE_LIMITS = {
     "manage_email": "10/m/user",
     "reauthenticate": "10/m/user",
 }
+# Adding, removing or changing an account's email address asks for the password again
+# (allauth's reauthentication; it counts for 5 minutes): a session left open must not be
+# enough to move the account, and its password resets, to another mailbox.
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
 
 # Two-factor authentication (allauth.mfa): TOTP apps and recovery codes.
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
@@ -186,6 +228,8 @@ MFA_TOTP_ISSUER = SITE_NAME
 # Owners and admins of a clinic must turn it on before using the staff area
 # (on by default in production; off in development so the demo logins work).
 REQUIRE_MFA_FOR_CLINIC_ADMINS = env_bool("REQUIRE_MFA_FOR_CLINIC_ADMINS", not DEBUG)
+# Operators (is_staff: the Django admin at /operator/) likewise, before the admin opens.
+REQUIRE_MFA_FOR_OPERATORS = env_bool("REQUIRE_MFA_FOR_OPERATORS", not DEBUG)
 
 # Sessions live in the database: sign-out ends them on the server, and any
 # number of app processes share them.
@@ -238,6 +282,13 @@ PAYMENT_PROVIDER = "stripe" if STRIPE_SECRET_KEY else ("test" if TEST_PAYMENTS e
 # Browsers apply CSP form-action to the redirect after a form post, so the
 # payment page's origin must be allowed when Stripe Checkout is used.
 CSP_EXTRA_FORM_ACTION = ["https://checkout.stripe.com"] if STRIPE_SECRET_KEY else []
+# `manage.py reconcile_payments` asks the provider about checkouts still open this long after they
+# started, so a lost webhook cannot leave a paid checkout unrecorded (Stripe retries its webhooks for
+# days; this is the net under them).
+PAYMENT_RECONCILE_AFTER_MINUTES = env_int("PAYMENT_RECONCILE_AFTER_MINUTES", 30, minimum=1)
+# A provider event kept for a payment that has not turned up after this long is logged by each
+# reconciliation run and listed for operators (a refund whose completion never came, or not ours).
+PAYMENT_EVENT_STALE_MINUTES = env_int("PAYMENT_EVENT_STALE_MINUTES", 60, minimum=1)
 
 # --- Internationalisation and time ------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -264,6 +315,10 @@ DOCUMENT_FONT_PATH = Path(
     env_str("DOCUMENT_FONT_PATH", str(BASE_DIR / "node_modules" / "dejavu-fonts-ttf" / "ttf" / "DejaVuSans.ttf"))
 )
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
+# The virus-scan hook (patientportal/core/virus_scan.py): clamd's `host:port` or Unix socket path.
+# Empty: uploads are not scanned. Set: every upload is scanned, and refused while clamd cannot answer.
+CLAMD_ADDRESS = env_str("CLAMD_ADDRESS")
+CLAMD_TIMEOUT_SECONDS = env_int("CLAMD_TIMEOUT_SECONDS", 30, minimum=1)
 STORAGES = {
     # Uploaded files are never served from a public URL; views stream them
     # after checking access.
@@ -291,9 +346,18 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    # The `__Host-` prefix makes browsers refuse these cookies unless they are Secure, for
+    # Path=/ and without a Domain, so no other host (a sibling subdomain) can set or shadow
+    # them. Django's defaults already give Path=/ and no Domain; keep it that way.
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
 # How many reverse proxies in front of the app append to X-Forwarded-For; 0
 # means the connecting address (REMOTE_ADDR) is the client.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+# The same count for allauth's rate limits (sign-in, reset, sign-up), which read the client
+# address themselves: otherwise behind a proxy every visitor counts as the proxy's address
+# and one attacker's failed sign-ins lock everyone out.
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 
 # --- Logging: one line per event, no PHI, request id attached ---------------------------
 LOGGING = {
@@ -311,6 +375,8 @@ LOGGING = {
         # Django's request logger would print the URL and exception with locals
         # on errors; we keep the message and the request id only.
         "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+        # runserver's request lines, through the same filter (it redacts secrets in paths).
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
         # fpdf2 subsets the font through fontTools, which logs dozens of INFO lines per signed copy.
         "fontTools": {"level": "WARNING"},
     },

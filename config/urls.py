@@ -10,6 +10,7 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("accounts/", include("allauth.urls")),
     path("portal/", include("patientportal.portal.urls")),
+    path("invite/", invitation_views.invitation_link, name="invitation_link"),
     path("invite/accept/", invitation_views.invitation_accept_page, name="invitation_accept"),
     path("invite/<str:token>/", invitation_views.invitation_open, name="invitation_open"),
     path("staff/", include("patientportal.staff.urls")),

@@ -36,7 +36,7 @@ def start_server(database: Path) -> tuple[subprocess.Popen, str]:
             [sys.executable, "manage.py", *command], cwd=ROOT, env=env, check=True, capture_output=True, text=True
         )
         output = done.stdout
-    invitation_path = re.search(r"https?://[^/\s]+(/invite/[\w-]+/)", output).group(1)
+    invitation_path = re.search(r"https?://[^/\s]+(/invite/#[\w-]+)", output).group(1)
     server = subprocess.Popen(
         [sys.executable, "manage.py", "runserver", f"127.0.0.1:{PORT}", "--noreload"],
         cwd=ROOT,

@@ -34,7 +34,8 @@ NOT_OURS = {
     # django-allauth's sign-in, sign-up, email confirmation, password reset and MFA pages:
     # public by design, tested by allauth; our adapter's rules are tested in tests/accounts/.
     "accounts/": "django-allauth",
-    # The Django admin for operators: the admin checks is_staff itself (Django's own tests).
+    # The Django admin for operators: the admin checks is_staff itself (Django's own tests); its
+    # sign-in through allauth and the required second factor: tests/accounts/test_operator_admin.py.
     "operator/": "the Django admin",
     # Static and uploaded files, should a URLconf ever serve them (today whitenoise serves
     # static files and uploads are only streamed by views that check access).
@@ -145,6 +146,10 @@ ACCESS_TESTS: dict[str, tuple[str, ...]] = {
         _INVITATION + "test_a_signed_in_account_with_another_email_is_told_and_nothing_is_linked",
         _INVITATION + "test_the_accept_page_without_an_invitation_explains_what_to_do",
     ),
+    "invitation_link": (  # public by design: the page holds no data; the posted token is the key
+        "tests/portal/test_invitation_link.py::test_the_link_page_shows_nothing_and_a_wrong_code_is_refused",
+        "tests/portal/test_invitation_link.py::test_posted_codes_are_rate_limited_per_address",
+    ),
     "invitation_open": (
         _INVITATION + "test_every_unusable_link_has_its_own_clear_page_and_shows_nothing_of_the_patient",
         _INVITATION + "test_a_signed_out_visitor_sees_the_clinic_but_no_patient_data",
@@ -183,6 +188,10 @@ ACCESS_TESTS: dict[str, tuple[str, ...]] = {
         _STAFF_ACCESS + "test_portal_access_actions_are_scoped_to_the_clinics_team",
     ),
     "staff:invitation_revoke": (*STAFF, _STAFF_ACCESS + "test_another_clinic_cannot_see_or_act_on_invitations"),
+    "staff:invitation_resend": (
+        "tests/staff/test_email_resend_pages.py::test_email_resend_is_scoped_to_the_clinics_team",
+    ),
+    "staff:email_resend": ("tests/staff/test_email_resend_pages.py::test_email_resend_is_scoped_to_the_clinics_team",),
     "staff:schedule_day": (
         *STAFF,
         _STAFF_SCHEDULING + "test_scheduling_pages_are_scoped_to_the_clinics_team",

@@ -1,6 +1,7 @@
 from allauth.account.models import EmailAddress
 from allauth.account.signals import password_reset
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.db.models import Q
 from django.dispatch import receiver
 from django.http import HttpRequest
 
@@ -18,8 +19,18 @@ def on_login(sender: type[User], request: HttpRequest | None, user: User, **kwar
 def on_login_failed(
     sender: str, credentials: dict[str, object], request: HttpRequest | None = None, **kwargs: object
 ) -> None:
-    attempted = credentials.get("email") or credentials.get("username") or ""
-    audit.record(action="accounts.login.failed", metadata={"email": normalize_email(str(attempted))[:254]})
+    """What was typed is never stored: people type their password into the email
+    field, and the audit log would keep it in clear for years (a hash of it could
+    still be guessed). When the text names an account, that account is recorded
+    (its id and its own address); otherwise only that no account matched."""
+    address = normalize_email(str(credentials.get("email") or credentials.get("username") or ""))
+    account = (
+        User.objects.filter(Q(email=address) | Q(emailaddress__email=address)).distinct().first() if address else None
+    )
+    if account is None:
+        audit.record(action="accounts.login.failed", metadata={"account": "unknown"})
+    else:
+        audit.record(action="accounts.login.failed", obj=account, metadata={"email": account.email})
 
 
 @receiver(password_reset)

@@ -1,6 +1,6 @@
 """Product images: judged by their content (Pillow), bounded in size and
-dimensions, re-encoded (which drops metadata such as GPS positions) and
-given a thumbnail for the shop grid."""
+dimensions, virus-scanned when a scanner is configured, re-encoded (which
+drops metadata such as GPS positions) and given a thumbnail for the shop grid."""
 
 import io
 import secrets
@@ -10,6 +10,8 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
+
+from patientportal.core import virus_scan
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_PIXELS = 40_000_000
@@ -46,6 +48,10 @@ def process_product_image(upload: UploadedFile[bytes]) -> tuple[ContentFile[byte
         raise ValidationError(
             _("This file is not an image we can read. Please upload a JPEG, PNG, WebP or GIF.")
         ) from None
+    try:
+        virus_scan.scan(data)  # the bytes as uploaded: re-encoding may hide what was in them, not remove it
+    except virus_scan.UploadRefused as refused:
+        raise ValidationError(refused.message) from None
     name = secrets.token_hex(16)
     return (
         ContentFile(_encode(image, FULL_SIZE), name=f"{name}.webp"),

@@ -79,6 +79,7 @@ def staff_member_add(*, clinic: Clinic, email: str, role: str, actor: User | Non
     queue_templated_email(
         template_prefix="clinics/email/staff_added",
         to=user.email,
+        about=membership,
         context={
             "clinic": clinic,
             "role": membership.get_role_display(),

@@ -1,3 +1,4 @@
+import logging
 import time
 from collections.abc import Callable
 from typing import cast
@@ -14,6 +15,7 @@ from django.utils.translation import gettext as _
 from patientportal.core import request_context
 
 Handler = Callable[[HttpRequest], HttpResponse]
+logger = logging.getLogger(__name__)
 
 SESSION_LAST_ACTIVITY = "last_activity"
 SESSION_SIGNED_IN_AT = "signed_in_at"
@@ -28,11 +30,29 @@ class IdentifiedRequest(HttpRequest):
     request_id: str
 
 
+def distrust_short_forwarded_for(request: HttpRequest) -> None:
+    """One setting, TRUSTED_PROXY_COUNT, says which X-Forwarded-For entry is the client, for our
+    own code (request_context.client_ip) and for allauth's rate limits (ALLAUTH_TRUSTED_PROXY_COUNT).
+    A header with fewer entries than trusted proxies did not come through all of them: allauth
+    would stop on it with an error (a 500 on sign-in) while we would use the connecting address.
+    Dropping it makes every reader use the connecting address."""
+    proxies = settings.TRUSTED_PROXY_COUNT
+    header: str | None = request.META.get("HTTP_X_FORWARDED_FOR")
+    if not proxies or header is None:
+        return
+    if len([part for part in header.split(",") if part.strip()]) < proxies:
+        del request.META["HTTP_X_FORWARDED_FOR"]
+        logger.warning(
+            "X-Forwarded-For has fewer entries than TRUSTED_PROXY_COUNT=%d: ignored for this request", proxies
+        )
+
+
 class RequestIdMiddleware:
     def __init__(self, get_response: Handler) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        distrust_short_forwarded_for(request)
         token = request_context.begin(request)
         identified = cast(IdentifiedRequest, request)
         identified.request_id = request_context.current().request_id

@@ -7,6 +7,7 @@ import hashlib
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -16,7 +17,10 @@ from patientportal.audit.transitions import transition
 from patientportal.clinics.features import Feature, clinic_has_feature
 from patientportal.clinics.models import Clinic
 from patientportal.core import request_context
+from patientportal.core.deliveries import about_label
 from patientportal.core.emails import queue_templated_email
+from patientportal.core.models import EmailDelivery
+from patientportal.core.tasks import delivery_resend
 from patientportal.documents.choices import SignatureEventKind, SignatureMethod, SignatureStatus
 from patientportal.documents.consent import (
     ACKNOWLEDGEMENT_TEXT,
@@ -30,8 +34,8 @@ from patientportal.documents.files import (
     PDF,
     SIGNABLE_TYPES,
     UnacceptableFile,
-    detect_content_type,
     image_is_animated,
+    judge_upload,
     pdf_page_count,
     sha256_hex,
 )
@@ -47,7 +51,6 @@ from patientportal.patients.selectors import portal_users_for_patient
 MIN_DUE_DAYS, MAX_DUE_DAYS, DEFAULT_DUE_DAYS = 1, 365, 30
 
 
-@transaction.atomic
 def document_upload(
     *,
     patient: Patient,
@@ -56,15 +59,46 @@ def document_upload(
     doc_type: str,
     title: str,
     actor: User,
+    claimed_type: str = "",
     description: str = "",
     visible_in_portal: bool = False,
     signature_due_days: int | None = None,
     notify_signers: bool = True,
 ) -> Document:
-    """Store one document with its original bytes after judging them by content.
+    """Store one document with its original bytes after judging them by content (and
+    the name and the browser's claimed type against it, and the virus scan).
     With `signature_due_days`, the patient is asked to sign it (PDF or image only)
     and, unless the caller announces several together, the signers are emailed."""
-    content_type = detect_content_type(data, filename)  # UnacceptableFile for the form
+    # Judged before the transaction opens: the virus scan can take seconds.
+    content_type = judge_upload(data, filename=filename, claimed_type=claimed_type)  # UnacceptableFile for the form
+    with transaction.atomic():
+        return _document_store(
+            patient=patient,
+            data=data,
+            content_type=content_type,
+            doc_type=doc_type,
+            title=title,
+            actor=actor,
+            description=description,
+            visible_in_portal=visible_in_portal,
+            signature_due_days=signature_due_days,
+            notify_signers=notify_signers,
+        )
+
+
+def _document_store(
+    *,
+    patient: Patient,
+    data: bytes,
+    content_type: str,
+    doc_type: str,
+    title: str,
+    actor: User,
+    description: str,
+    visible_in_portal: bool,
+    signature_due_days: int | None,
+    notify_signers: bool,
+) -> Document:
     if signature_due_days is not None:
         if not clinic_has_feature(patient.clinic, Feature.DOCUMENT_SIGNING):
             raise DocumentError("signing_not_in_plan")
@@ -196,6 +230,9 @@ def _tell_signers(requests: list[SignatureRequest]) -> None:
         queue_templated_email(
             template_prefix="documents/email/signature_request",
             to=user.email,
+            # One email may announce several requests: it is about the one whose due date it gives,
+            # and shows (with Resend) on that document's page.
+            about=first,
             context={
                 "clinic": first.clinic,
                 "patient": first.patient,
@@ -214,6 +251,41 @@ def signature_requests_announce(*, documents: list[Document]) -> None:
         )
     )
     _tell_signers(requests)
+
+
+def signature_request_get_for_clinic(*, clinic: Clinic, request_id: int) -> SignatureRequest:
+    """One of the clinic's signature requests, for a staff page; another clinic's is 404."""
+    try:
+        signature_request = SignatureRequest.objects.select_related("patient").get(clinic=clinic, pk=request_id)
+    except SignatureRequest.DoesNotExist:
+        raise Http404 from None
+    signature_request.clinic = clinic
+    return signature_request
+
+
+@transaction.atomic
+def signature_email_resend(
+    *, signature_request: SignatureRequest, delivery: EmailDelivery, actor: User
+) -> EmailDelivery:
+    """Send again the email announcing this signature request that the mail server refused,
+    with the content it had (`core.tasks.delivery_resend`), and audit who asked. Raises
+    core.errors.EmailDeliveryError if it was not refused or its content is gone."""
+    if about_label(signature_request) != (delivery.about_type, delivery.about_id):
+        raise ValueError("This email is not about this signature request.")
+    resent = delivery_resend(delivery=delivery)
+    audit.record(
+        action="documents.email.resent",
+        actor=actor,
+        clinic=signature_request.clinic,
+        patient=signature_request.patient,
+        obj=resent,
+        metadata={
+            "kind": resent.kind,
+            "signature_request": signature_request.pk,
+            "email_error": resent.last_error,
+        },
+    )
+    return resent
 
 
 def _check_signable(data: bytes, content_type: str) -> None:
@@ -272,12 +344,18 @@ def signature_opened(*, request: SignatureRequest, actor: User) -> None:
     )
 
 
-def document_accessed(*, document: Document, actor: User, what: str) -> None:
-    """Every page showing a document, and every download, is an audit event naming
-    the document (who saw which document). The page images a page loads are
-    covered by the page's event rather than one event each."""
+def document_accessed(*, document: Document, actor: User, what: str, page: int | None = None) -> None:
+    """Every page showing a document, every download, every page image and the
+    signature image is an audit event naming the document (who saw which
+    document). A page image gets its own event, with its number: its address
+    can be fetched on its own, without the page that normally loads it."""
     audit.record(
-        action=f"documents.document.{what}", actor=actor, clinic=document.clinic, patient=document.patient, obj=document
+        action=f"documents.document.{what}",
+        actor=actor,
+        clinic=document.clinic,
+        patient=document.patient,
+        obj=document,
+        metadata={"page": page} if page is not None else None,
     )
 
 

@@ -85,8 +85,13 @@ def cart_set_quantity(*, patient: Patient, item_id: int, quantity: int) -> CartI
 
 @transaction.atomic
 def cart_remove_item(*, patient: Patient, item_id: int) -> None:
+    """Remove a line from the patient's cart. An item that is not in this patient's cart (another
+    patient's, or already removed) raises `CartItem.DoesNotExist`, as `cart_set_quantity` does, so the
+    caller answers 404 rather than a "Removed" that confirms nothing."""
     cart = cart_lock(patient)
-    CartItem.objects.filter(cart=cart, pk=item_id).delete()
+    deleted, _per_model = CartItem.objects.filter(cart=cart, pk=item_id).delete()
+    if not deleted:
+        raise CartItem.DoesNotExist(f"No item {item_id} in this patient's cart")
 
 
 @transaction.atomic

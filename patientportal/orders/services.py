@@ -9,6 +9,8 @@ an OrderEvent and an audit event. Stock is taken when an order is placed and giv
 exactly once, by the move to Cancelled.
 """
 
+from collections.abc import Sequence
+
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
@@ -22,7 +24,10 @@ from patientportal.catalog.errors import CatalogError
 from patientportal.catalog.models import Product
 from patientportal.catalog.services import stock_adjust
 from patientportal.clinics.models import Clinic
+from patientportal.core.deliveries import about_label
 from patientportal.core.emails import queue_templated_email
+from patientportal.core.models import EmailDelivery
+from patientportal.core.tasks import delivery_resend
 from patientportal.orders.cart import cart_for_patient, cart_lock
 from patientportal.orders.choices import Approval, OrderStatus, PaymentStatus
 from patientportal.orders.errors import OrderError
@@ -140,6 +145,26 @@ def order_place(*, patient: Patient, notes: str, actor: User, expected_total_cen
     return order
 
 
+def order_viewed(*, order: Order, actor: User) -> None:
+    """Staff opened an order: what a patient bought (prescription items among them) is health information."""
+    audit.record(action="orders.order.viewed", actor=actor, clinic=order.clinic, patient=order.patient, obj=order)
+
+
+def order_queue_viewed(*, clinic: Clinic, queue: str, orders: Sequence[Order], actor: User) -> None:
+    """Staff saw a page of the order queue: one event for the page, naming the
+    patients and orders on it (identifiers only), so it can be found per patient."""
+    audit.record(
+        action="orders.queue.viewed",
+        actor=actor,
+        clinic=clinic,
+        metadata={
+            "queue": queue,
+            "order_ids": [order.pk for order in orders],
+            "patient_ids": sorted({order.patient_id for order in orders}),
+        },
+    )
+
+
 def _release_stock(order: Order, actor: User | None) -> None:
     for item in order.items.filter(stock_tracked=True, product__isnull=False).select_related("product"):
         assert item.product is not None  # filtered on product__isnull=False above
@@ -174,6 +199,7 @@ def order_email_patient(order: Order, kind: str) -> None:
     queue_templated_email(
         template_prefix="orders/email/order_update",
         to=order.patient.email,
+        about=order,
         context={
             "kind": kind,
             "order": order,
@@ -183,6 +209,25 @@ def order_email_patient(order: Order, kind: str) -> None:
             + record_link_query(order.patient_id),
         },
     )
+
+
+@transaction.atomic
+def order_email_resend(*, order: Order, delivery: EmailDelivery, actor: User) -> EmailDelivery:
+    """Send again an email about this order that the mail server refused, with the content
+    it had (`core.tasks.delivery_resend`), and audit who asked. Raises
+    core.errors.EmailDeliveryError if it was not refused or its content is gone."""
+    if about_label(order) != (delivery.about_type, delivery.about_id):
+        raise ValueError("This email is not about this order.")
+    resent = delivery_resend(delivery=delivery)
+    audit.record(
+        action="orders.email.resent",
+        actor=actor,
+        clinic=order.clinic,
+        patient=order.patient,
+        obj=resent,
+        metadata={"kind": resent.kind, "order": order.pk, "email_error": resent.last_error},
+    )
+    return resent
 
 
 def _pending_locked(order: Order) -> Order:

@@ -14,6 +14,15 @@ class PatientError(Exception):
             "This patient already has 3 pending invitations. Revoke one first, then send a new invitation."
         ),
         "not_pending": _("Only a pending invitation can be revoked."),
+        # Sending an invitation's email, and sending it again
+        "email_not_queued": _(
+            "The invitation could not be saved and its email queued just now, so nothing was sent and no "
+            "invitation was made. Please try again."
+        ),
+        "not_resendable": _(
+            "Only an invitation whose email was not delivered, and that was neither accepted nor revoked, "
+            "can be sent again. Send a new invitation instead."
+        ),
         # Accepting an invitation
         "unknown": _("This invitation link is not valid. Check that you copied the whole link from the email."),
         "expired": _("This invitation has expired. Ask your clinic to send you a new one."),
@@ -21,6 +30,10 @@ class PatientError(Exception):
         "used": _("This invitation has already been used. Sign in to reach your portal."),
         "portal_disabled": _("Portal access for this record is switched off. Contact your clinic."),
         "rate_limited": _("Too many attempts. Please wait a minute."),
+        "busy": _(
+            "We could not link your record just now because it was being changed at the same moment. "
+            "Nothing has been linked yet: please try again."
+        ),
         "email_mismatch": _(
             "This invitation was sent to a different email address than the one on your account, so we "
             "cannot link it. Sign out, then create an account or sign in with the address the invitation was sent to."

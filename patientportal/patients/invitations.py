@@ -8,11 +8,12 @@ locks the patient row (then the invitation row), always in that order.
 import datetime
 import hashlib
 import hmac
+import logging
 import secrets
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, OperationalError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -20,7 +21,10 @@ from patientportal.accounts.emails import emails_match, normalize_email
 from patientportal.accounts.models import User
 from patientportal.audit import services as audit
 from patientportal.audit.transitions import transition
+from patientportal.core.choices import DeliveryStatus
+from patientportal.core.deliveries import deliveries_about
 from patientportal.core.emails import queue_templated_email
+from patientportal.core.models import EmailDelivery
 from patientportal.patients.choices import InvitationStatus, PortalStatus
 from patientportal.patients.errors import PatientError
 from patientportal.patients.machines import INVITATION
@@ -30,6 +34,10 @@ from patientportal.patients.services import invitation_revoke_locked, patient_lo
 MAX_PENDING_INVITATIONS = 3
 MIN_EXPIRY = datetime.timedelta(hours=1)
 MAX_EXPIRY = datetime.timedelta(days=7)
+# An invitation whose email was not delivered can be sent again while nobody has used or cancelled it.
+RESENDABLE = (InvitationStatus.PENDING, InvitationStatus.EXPIRED)
+
+logger = logging.getLogger(__name__)
 
 
 def token_hash(token: str) -> str:
@@ -37,15 +45,31 @@ def token_hash(token: str) -> str:
 
 
 def invitation_url(token: str) -> str:
-    return settings.SITE_URL + reverse("invitation_open", kwargs={"token": token})
+    # The token goes after "#": browsers never send the fragment, so it appears in no request
+    # line and no access log; the page's script posts it (portal.invitation_views.invitation_link).
+    return f"{settings.SITE_URL}{reverse('invitation_link')}#{token}"
 
 
-@transaction.atomic
 def invitation_send(
     *, patient: Patient, expires_in: datetime.timedelta, actor: User, now: datetime.datetime | None = None
 ) -> tuple[Invitation, str]:
     """Create a pending invitation for the patient's email and email the link.
-    Returns the invitation and the token (which is not stored)."""
+    Returns the invitation and the token (which is not stored).
+
+    The invitation, its audit event, its email and the email's task are written
+    in one transaction: if any of them cannot be written, none is, and staff are
+    told to try again (a retry cannot leave two invitations, one without email)."""
+    try:
+        return _invitation_send_atomic(patient=patient, expires_in=expires_in, actor=actor, now=now)
+    except DatabaseError as error:
+        logger.warning("Invitation not made: the database failed (%s).", type(error).__name__)
+        raise PatientError("email_not_queued") from error
+
+
+@transaction.atomic
+def _invitation_send_atomic(
+    *, patient: Patient, expires_in: datetime.timedelta, actor: User, now: datetime.datetime | None
+) -> tuple[Invitation, str]:
     now = now or timezone.now()
     if not MIN_EXPIRY <= expires_in <= MAX_EXPIRY:
         raise PatientError("expiry_out_of_range")
@@ -85,6 +109,7 @@ def _email_invitation(*, invitation: Invitation, token: str, actor: User) -> Non
     queue_templated_email(
         template_prefix="patients/email/invitation",
         to=invitation.email,
+        about=invitation,
         context={
             "clinic": clinic,
             "invited_by": actor.get_full_name(),
@@ -104,6 +129,46 @@ def invitation_revoke(*, invitation: Invitation, actor: User, now: datetime.date
         raise PatientError("not_pending")
     invitation_revoke_locked(invitation, actor=actor, now=now, why="revoked by staff")
     return invitation
+
+
+def invitation_email(invitation: Invitation) -> EmailDelivery | None:
+    """The delivery of the invitation's email (the latest, should there be several)."""
+    deliveries = deliveries_about([invitation]).get(str(invitation.pk), [])
+    return deliveries[-1] if deliveries else None
+
+
+@transaction.atomic
+def invitation_resend(
+    *, invitation: Invitation, actor: User, now: datetime.datetime | None = None
+) -> tuple[Invitation, str]:
+    """Send again an invitation whose email was not delivered. The token exists only in
+    that email, so a new invitation is made with a fresh link and the same time to expire;
+    the old one, if still pending, is revoked (its link was never received, and only one
+    should work). Only the patient's latest invitation: once resent (or followed by a new
+    one) it is done. Returns the new invitation and its token."""
+    now = now or timezone.now()
+    locked = patient_lock(invitation.patient)
+    invitation.refresh_from_db()
+    delivery = invitation_email(invitation)
+    newer = Invitation.objects.for_patient(locked).filter(created_at__gt=invitation.created_at).exists()
+    if newer or delivery is None or delivery.status != DeliveryStatus.FAILED:
+        raise PatientError("not_resendable")
+    status = invitation.status_at(now)
+    if status not in RESENDABLE:
+        raise PatientError("not_resendable")
+    if status == InvitationStatus.PENDING:
+        invitation_revoke_locked(invitation, actor=actor, now=now, why="email not delivered; sent again")
+    expires_in = min(MAX_EXPIRY, max(MIN_EXPIRY, invitation.expires_at - invitation.created_at))
+    new, token = invitation_send(patient=invitation.patient, expires_in=expires_in, actor=actor, now=now)
+    audit.record(
+        action="patients.invitation.resent",
+        actor=actor,
+        clinic=new.clinic,
+        patient=new.patient,
+        obj=new,
+        metadata={"replaces": invitation.pk, "email_error": delivery.last_error},
+    )
+    return new, token
 
 
 def invitation_find_by_digest(*, digest: str) -> Invitation | None:
@@ -148,10 +213,31 @@ def invitation_accept_by_digest(*, digest: str, user: User, now: datetime.dateti
     (outside the rolled-back transaction) and raised as a PatientError."""
     found = invitation_find_by_digest(digest=digest)
     try:
-        return _invitation_accept_locked(found=found, user=user, now=now or timezone.now())
+        return _invitation_accept_retrying(found=found, user=user, now=now or timezone.now())
     except PatientError as refusal:
         invitation_refusal_record(invitation=found, code=refusal.code, actor=user)
         raise
+
+
+ACCEPT_ATTEMPTS = 3
+# PostgreSQL's "deadlock detected" and "could not serialize": the whole transaction
+# was rolled back, so running it again is safe and is what the server asks for.
+RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})
+
+
+def _invitation_accept_retrying(*, found: Invitation | None, user: User, now: datetime.datetime) -> PortalAccess:
+    """Several sessions may accept at once (two tabs, a double click on two devices):
+    a transaction the database aborted is run again, and if it keeps failing the
+    person is asked to try again rather than shown a server error."""
+    for attempt in range(1, ACCEPT_ATTEMPTS + 1):
+        try:
+            return _invitation_accept_locked(found=found, user=user, now=now)
+        except OperationalError as error:
+            if getattr(error.__cause__, "sqlstate", None) not in RETRYABLE_SQLSTATES:
+                raise
+            if attempt == ACCEPT_ATTEMPTS:
+                raise PatientError("busy") from error
+    raise AssertionError("unreachable")  # the loop returns or raises
 
 
 @transaction.atomic
@@ -160,7 +246,10 @@ def _invitation_accept_locked(*, found: Invitation | None, user: User, now: date
     if found is None:
         raise PatientError("unknown")
     patient = patient_lock(found.patient)
-    invitation = Invitation.objects.select_for_update().select_related("clinic").get(pk=found.pk)
+    # Only the invitation's own row (`of`): locking its clinic too deadlocks with any
+    # session that is writing an audit event for that clinic (its foreign-key check
+    # holds the clinic row while it waits for the patient's).
+    invitation = Invitation.objects.select_for_update(of=("self",)).select_related("clinic").get(pk=found.pk)
     invitation.patient = patient
     problem = invitation_problem(invitation=invitation, now=now)
     if problem:

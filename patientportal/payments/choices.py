@@ -23,3 +23,19 @@ PAYMENT_ATTEMPT_TRANSITIONS: dict[str, frozenset[str]] = {
     S.REFUNDED: frozenset(),
     S.NEEDS_REVIEW: frozenset({S.REFUNDED}),
 }
+
+
+class ProviderEventStatus(models.TextChoices):
+    PROCESSED = "processed", _("Processed")
+    WAITING = "waiting", _("Waiting for its payment")
+    DISMISSED = "dismissed", _("Dismissed by an operator")
+
+
+E = ProviderEventStatus
+# An event that cannot be applied yet (its payment is unknown, or not yet paid) waits and is applied when
+# the payment catches up. It is never dropped: only an operator may dismiss one (not ours, or settled by hand).
+PROVIDER_EVENT_TRANSITIONS: dict[str, frozenset[str]] = {
+    E.WAITING: frozenset({E.PROCESSED, E.DISMISSED}),
+    E.PROCESSED: frozenset(),
+    E.DISMISSED: frozenset(),
+}

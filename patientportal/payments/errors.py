@@ -6,6 +6,12 @@ class PaymentError(Exception):
 
     MESSAGES = {
         "not_allowed": _("A payment that is “%(current)s” cannot become “%(wanted)s”."),
+        "refund_not_allowed": _(
+            "Only the clinic's owners and admins can refund a payment (or cancel a paid order, which refunds it). "
+            "Nothing was changed."
+        ),
+        "not_allowed_event": _("A provider event that is “%(current)s” cannot become “%(wanted)s”."),
+        "reason_required": _("Please give a reason; it is kept in the audit log."),
     }
 
     def __init__(self, code: str, **params: object) -> None:

@@ -1,9 +1,15 @@
-"""A payment attempt's state machine, moved only by `audit.transitions.transition`."""
+"""The payments app's state machines (a payment attempt, a stored provider event), moved only by
+`audit.transitions.transition`."""
 
 from patientportal.audit.transitions import Machine
-from patientportal.payments.choices import PAYMENT_ATTEMPT_TRANSITIONS, PaymentAttemptStatus
+from patientportal.payments.choices import (
+    PAYMENT_ATTEMPT_TRANSITIONS,
+    PROVIDER_EVENT_TRANSITIONS,
+    PaymentAttemptStatus,
+    ProviderEventStatus,
+)
 from patientportal.payments.errors import PaymentError
-from patientportal.payments.models import Payment
+from patientportal.payments.models import Payment, WebhookEvent
 
 PAYMENT_ATTEMPT = Machine(
     name="payments.payment.status",
@@ -15,4 +21,16 @@ PAYMENT_ATTEMPT = Machine(
         "not_allowed", current=machine.label(current), wanted=machine.label(wanted)
     ),
     patient_of=lambda payment: payment.order.patient,
+)
+
+PROVIDER_EVENT = Machine(
+    name="payments.provider_event.status",
+    model=WebhookEvent,
+    field="status",
+    states=ProviderEventStatus,
+    table=PROVIDER_EVENT_TRANSITIONS,
+    refuse=lambda machine, current, wanted: PaymentError(
+        "not_allowed_event", current=machine.label(current), wanted=machine.label(wanted)
+    ),
+    patient_of=lambda event: None,  # not known until it meets its payment; the applied event's audit names it
 )

@@ -3,24 +3,34 @@ order use cases that move money (staff cancel with refund, the unpaid-order
 timer, closing the checkouts of a cancelled order). `orders` knows nothing of
 payment providers; this app sits above it.
 
-Provider events (webhooks, the test page, a retrieve on the return page) all
-go through `payment_event_apply`: each event id is recorded once; the order
-row and then the payment row are locked (the same order as every other
-change of an order, so they cannot deadlock); and a payment never moves
-backwards, so repeated or late events change nothing wrong.
+Provider events (webhooks, the test page, a retrieve on the return page or by
+reconciliation) all go through `payment_event_apply`: each event id is
+recorded once; the order row and then the payment row are locked (the same
+order as every other change of an order, so they cannot deadlock); and a
+payment never moves backwards, so repeated or late events change nothing
+wrong. An event that comes before its payment can take it (a refund before
+the completion) is kept and applied when the payment catches up, never
+dropped; `checkouts_reconcile` asks the provider about checkouts whose
+webhook never came.
 """
 
+import dataclasses
 import datetime
+import hashlib
 import logging
+from collections.abc import Iterable
 from functools import partial
 
 import stripe
-from django.db import IntegrityError, transaction
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from patientportal.accounts.models import User
 from patientportal.audit import services as audit
 from patientportal.audit.transitions import transition
+from patientportal.clinics.choices import Role
+from patientportal.clinics.models import Clinic, StaffMembership
 from patientportal.orders.choices import OrderStatus, PaymentStatus
 from patientportal.orders.errors import OrderError
 from patientportal.orders.models import Order
@@ -31,16 +41,29 @@ from patientportal.orders.services import (
     order_move,
     order_record_payment,
 )
-from patientportal.payments.choices import PaymentAttemptStatus
-from patientportal.payments.machines import PAYMENT_ATTEMPT
+from patientportal.payments.choices import PaymentAttemptStatus, ProviderEventStatus
+from patientportal.payments.errors import PaymentError
+from patientportal.payments.machines import PAYMENT_ATTEMPT, PROVIDER_EVENT
 from patientportal.payments.models import Payment, Refund, WebhookEvent
 from patientportal.payments.providers import ProviderEvent, ProviderEventKind, active_provider, provider_named
+from patientportal.payments.selectors import provider_events_waiting_too_long
 
 logger = logging.getLogger(__name__)
 REUSE_CHECKOUT_FOR = datetime.timedelta(minutes=30)
 # A payment in one of these states may still turn into money: the order must wait for it.
 UNSETTLED = (PaymentAttemptStatus.PROCESSING, PaymentAttemptStatus.NEEDS_REVIEW)
+# A payment in one of these states may still succeed (an expired checkout can still be paid late).
+NOT_YET_PAID = (PaymentAttemptStatus.CREATED, PaymentAttemptStatus.PROCESSING, PaymentAttemptStatus.EXPIRED)
+# Checkouts the patient may still be paying (or paid without our hearing of it): what reconciliation asks about.
+OPEN_CHECKOUT = (PaymentAttemptStatus.CREATED, PaymentAttemptStatus.PROCESSING)
+# Giving money back is the clinic's owners' and admins' decision; the plain staff role
+# runs the queue (approve, prepare, hand over, cancel an unpaid order) but never refunds.
+REFUND_ROLES = frozenset({Role.OWNER, Role.ADMIN})
 PROVIDER_ERRORS = (stripe.StripeError,)
+# The provider refused one request (for example a checkout it does not know): other payments may still be asked.
+REQUEST_REFUSED_ERRORS = (stripe.InvalidRequestError,)
+# pg_advisory_xact_lock(namespace, key): the namespace keeps these locks apart from any other use of them.
+REFERENCE_LOCK_NAMESPACE = 0x50415945  # "PAYE"
 
 
 @transaction.atomic
@@ -180,39 +203,107 @@ def _payment_move(payment: Payment, to: str, *, note: str = "") -> bool:
     return True
 
 
+DUPLICATE = "duplicate: already processed"
+WAITING = "waiting: "  # the prefix of the outcome of an event that is kept to be applied later
+
+
+class _AlreadyRecorded(Exception):
+    """Another copy of the event was recorded first; whatever this copy did is rolled back."""
+
+
 def payment_event_apply(*, provider: str, event: ProviderEvent) -> str:
-    """Apply one provider event exactly once; returns what happened (kept on the event row)."""
-    with transaction.atomic():
-        try:
-            with transaction.atomic():
-                record = WebhookEvent.objects.create(
-                    provider=provider, event_id=event.event_id, event_type=event.event_type
-                )
-        except IntegrityError:
-            return "duplicate: already processed"
-        outcome = _apply(provider, event)
-        record.outcome = outcome[:200]
-        record.save(update_fields=["outcome"])
-        return outcome
+    """Apply one provider event exactly once; returns what happened (kept on the event row).
+
+    An event that cannot be applied yet is kept, never acknowledged and dropped: a refund that arrives
+    before the checkout's completion (which is what tells us the refunded charge), or before the payment
+    has succeeded, waits and is applied, oldest first, by the event that brings its payment along."""
+    if WebhookEvent.objects.filter(provider=provider, event_id=event.event_id).exists():
+        return DUPLICATE
+    try:
+        with transaction.atomic():
+            _lock_references(provider, (event.payment_reference, event.charge_reference))
+            if WebhookEvent.objects.filter(provider=provider, event_id=event.event_id).exists():
+                return DUPLICATE  # a copy that held the same references' lock while we waited for it
+            outcome, payment = _apply(provider, event)
+            waiting = outcome.startswith(WAITING)
+            try:
+                with transaction.atomic():
+                    WebhookEvent.objects.create(
+                        provider=provider,
+                        event_id=event.event_id,
+                        event_type=event.event_type[:100],
+                        outcome=outcome[:200],
+                        # Its first state, set as the row is made: nobody sees the row before this commits.
+                        status=ProviderEventStatus.WAITING if waiting else ProviderEventStatus.PROCESSED,
+                        kind=event.kind,
+                        payment_reference=event.payment_reference,
+                        charge_reference=event.charge_reference,
+                        amount_cents=event.amount_cents,
+                        currency=event.currency[:3],
+                        match_reference=_match_reference(event) if waiting else "",
+                        payment=None if waiting else payment,
+                    )
+            except IntegrityError:
+                raise _AlreadyRecorded from None
+    except _AlreadyRecorded:
+        return DUPLICATE
+    if waiting:
+        logger.info("Provider event %s (%s) kept until its payment can take it", event.event_id, event.event_type)
+    return outcome
+
+
+def _match_reference(event: ProviderEvent) -> str:
+    # A refund names the charge (the payment intent); every other event names the checkout.
+    return event.charge_reference if event.kind == ProviderEventKind.REFUNDED else event.payment_reference
+
+
+def _lock_references(provider: str, references: Iterable[str]) -> None:
+    """Serialise the events that name the same checkout or charge, before any row is locked.
+
+    This is what makes a waiting event safe: a refund that finds no payment and is kept, and the
+    completion that records the refund's charge on the payment and then applies the waiting events, both
+    hold this lock on the charge, so one of them always sees the other's commit (never both miss each
+    other). Taken first and in one order (sorted keys), so it cannot deadlock with the order and payment
+    row locks taken after it. SQLite runs one writing transaction at a time and needs nothing."""
+    if connection.vendor != "postgresql":
+        return
+    keys = sorted({_lock_key(provider, reference) for reference in references if reference})
+    with connection.cursor() as cursor:
+        for key in keys:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [REFERENCE_LOCK_NAMESPACE, key])
+
+
+def _lock_key(provider: str, reference: str) -> int:
+    digest = hashlib.blake2b(f"{provider}:{reference}".encode(), digest_size=4).digest()
+    return int.from_bytes(digest, "big", signed=True)  # a collision only makes two events wait for each other
 
 
 def _find_payment_id(provider: str, event: ProviderEvent) -> tuple[int, int] | None:
-    payments = Payment.objects.filter(provider=provider)
-    if event.kind == ProviderEventKind.REFUNDED:
-        found = payments.filter(charge_reference=event.charge_reference) if event.charge_reference else None
-    else:
-        found = payments.filter(reference=event.payment_reference) if event.payment_reference else None
-    row = found.values_list("pk", "order_id").first() if found is not None else None
+    reference = _match_reference(event)
+    if not reference:
+        return None
+    field = "charge_reference" if event.kind == ProviderEventKind.REFUNDED else "reference"
+    row = Payment.objects.filter(provider=provider, **{field: reference}).values_list("pk", "order_id").first()
     return (row[0], row[1]) if row else None
 
 
-def _apply(provider: str, event: ProviderEvent) -> str:
+def _apply(provider: str, event: ProviderEvent) -> tuple[str, Payment | None]:
     found = _find_payment_id(provider, event)
     if found is None:
-        return "ignored: no such payment"
+        return f"{WAITING}no such payment yet", None
     payment_id, order_id = found
     order = order_lock(Order.objects.select_related("clinic", "patient").get(pk=order_id))  # the order first
     payment = Payment.objects.select_for_update().get(pk=payment_id)  # then the payment
+    outcome = _handle(payment, order, event)
+    if not outcome.startswith(WAITING):
+        applied = _apply_waiting_events(provider, payment, order)
+        if applied:
+            outcome = f"{outcome}; then {len(applied)} waiting event(s): {', '.join(applied)}"
+    return outcome, payment
+
+
+def _handle(payment: Payment, order: Order, event: ProviderEvent, *, audit_waiting: bool = True) -> str:
+    """Apply an event to its locked order and payment (or say it must wait)."""
     if event.charge_reference and not payment.charge_reference:
         payment.charge_reference = event.charge_reference
         payment.save(update_fields=["charge_reference"])
@@ -224,14 +315,59 @@ def _apply(provider: str, event: ProviderEvent) -> str:
         ProviderEventKind.REFUNDED: _refunded,
     }
     outcome = handlers[event.kind](payment, order, event)
+    waiting = outcome.startswith(WAITING)
+    if waiting and not audit_waiting:
+        return outcome  # still waiting: its first arrival was audited
     audit.record(
-        action="payments.event.applied",
+        action="payments.event.waiting" if waiting else "payments.event.applied",
         clinic=order.clinic,
         patient=order.patient,
         obj=payment,
         metadata={"event": event.event_type, "outcome": outcome},
     )
     return outcome
+
+
+def _apply_waiting_events(provider: str, payment: Payment, order: Order) -> list[str]:
+    """Apply the events that were kept for this (locked) payment, oldest first, each once. One that still
+    cannot be applied (a refund while the payment is processing) keeps waiting. Repeated while any was
+    applied, since one may make the next possible."""
+    applied: list[str] = []
+    progressed = True
+    while progressed:
+        progressed = False
+        references = [reference for reference in (payment.reference, payment.charge_reference) if reference]
+        waiting = WebhookEvent.objects.select_for_update().filter(
+            provider=provider, status=ProviderEventStatus.WAITING, match_reference__in=references
+        )
+        for record in waiting.order_by("received_at", "id"):
+            outcome = _handle(payment, order, _stored_event(record), audit_waiting=False)
+            if outcome.startswith(WAITING):
+                continue
+            transition(
+                machine=PROVIDER_EVENT,
+                obj=record,
+                to=ProviderEventStatus.PROCESSED,
+                actor=None,
+                note=outcome,
+                fields={"outcome": outcome[:200], "payment": payment},
+                audit_metadata={"event_id": record.event_id},
+            )
+            applied.append(outcome)
+            progressed = True
+    return applied
+
+
+def _stored_event(record: WebhookEvent) -> ProviderEvent:
+    return ProviderEvent(
+        event_id=record.event_id,
+        kind=ProviderEventKind(record.kind),
+        event_type=record.event_type,
+        payment_reference=record.payment_reference,
+        charge_reference=record.charge_reference,
+        amount_cents=record.amount_cents,
+        currency=record.currency,
+    )
 
 
 def _succeeded(payment: Payment, order: Order, event: ProviderEvent) -> str:
@@ -274,6 +410,9 @@ def _failed(payment: Payment, order: Order, event: ProviderEvent) -> str:
 def _refunded(payment: Payment, order: Order, event: ProviderEvent) -> str:
     """A refund made at the provider (its dashboard). In full: the order is refunded and, if not yet
     handed over, cancelled with its stock returned. In part: recorded, and the payment flagged for staff."""
+    if payment.status in NOT_YET_PAID:
+        # Events arrive in any order: the success this refund follows is on its way (or found by reconciliation).
+        return f"{WAITING}payment is {payment.status}"
     if payment.status not in (PaymentAttemptStatus.SUCCEEDED, PaymentAttemptStatus.NEEDS_REVIEW):
         return f"ignored: payment is {payment.status}"
     amount = event.amount_cents if event.amount_cents is not None else payment.amount_cents
@@ -320,10 +459,22 @@ def _refund(payment: Payment, order: Order, *, actor: User | None, reason: str) 
     return refund
 
 
+def may_refund(*, actor: User, clinic: Clinic) -> bool:
+    """Whether the account may give a payment back in this clinic (an owner or admin there)."""
+    return StaffMembership.objects.filter(user=actor, clinic=clinic, role__in=REFUND_ROLES).exists()
+
+
+def _refund_allowed_or_refuse(*, actor: User, order: Order) -> None:
+    # Checked here as well as by the view, so no other way in (a new page, a script) can skip it.
+    if not may_refund(actor=actor, clinic=order.clinic):
+        raise PaymentError("refund_not_allowed")
+
+
 def payment_refund_order(*, order: Order, actor: User, reason: str) -> Refund:
     """Refund the order's payment in full; the order must be locked by the caller."""
     if order.payment_status != PaymentStatus.PAID:
         raise OrderError("not_paid")
+    _refund_allowed_or_refuse(actor=actor, order=order)
     payment = Payment.objects.select_for_update().get(order=order, status=PaymentAttemptStatus.SUCCEEDED)
     refund = _refund(payment, order, actor=actor, reason=reason)
     order_move(order=order, machine="payment", to=PaymentStatus.REFUNDED, actor=actor, note=reason)
@@ -351,6 +502,7 @@ def flagged_payment_refund(*, order: Order, actor: User, reason: str) -> Order:
     payment = Payment.objects.select_for_update().filter(order=locked, status=PaymentAttemptStatus.NEEDS_REVIEW).first()
     if payment is None:
         raise OrderError("not_paid")
+    _refund_allowed_or_refuse(actor=actor, order=locked)
     _refund(payment, locked, actor=actor, reason=reason.strip())
     return locked
 
@@ -364,3 +516,105 @@ def payment_sync(*, payment: Payment) -> str | None:
         logger.warning("Could not retrieve payment %s from its provider", payment.pk)
         return None
     return payment_event_apply(provider=payment.provider, event=event) if event else None
+
+
+@dataclasses.dataclass
+class ReconcileSummary:
+    """What one reconciliation run did, for the command's output and the periodic runner's log."""
+
+    checked: int = 0  # open checkouts the provider told us about
+    still_open: int = 0  # of those, still payable: asked again next run
+    applied: list[str] = dataclasses.field(default_factory=list)  # "payment 12: paid", for what changed
+    not_checked: int = 0  # the provider could not be asked (down, or refused): left for the next run
+    stale_events: list[str] = dataclasses.field(default_factory=list)  # ids of events waiting too long
+
+    def __str__(self) -> str:
+        text = (
+            f"Checked {self.checked} open checkout(s): {len(self.applied)} updated, {self.still_open} still open, "
+            f"{self.not_checked} left for the next run."
+        )
+        if self.applied:
+            text += "\n" + "\n".join(self.applied)
+        if self.stale_events:
+            text += (
+                f"\n{len(self.stale_events)} provider event(s) have waited too long for their payment: "
+                + ", ".join(self.stale_events)
+            )
+        return text
+
+
+def checkouts_reconcile(*, now: datetime.datetime | None = None) -> ReconcileSummary:
+    """Ask the provider about every checkout still open (started or processing) after
+    PAYMENT_RECONCILE_AFTER_MINUTES, and apply what it says through the webhook's own path
+    (`payment_event_apply`), so a lost webhook cannot leave a paid checkout unrecorded and asking twice
+    changes nothing. A provider that cannot be reached is logged and asked again on the next run; no
+    lock is held while it is asked. Then reports the provider events that have waited longer than
+    PAYMENT_EVENT_STALE_MINUTES for their payment. Safe to run as often as wanted, in several copies."""
+    now = now or timezone.now()
+    summary = ReconcileSummary()
+    cutoff = now - datetime.timedelta(minutes=settings.PAYMENT_RECONCILE_AFTER_MINUTES)
+    open_checkouts = (
+        Payment.objects.filter(status__in=OPEN_CHECKOUT, created_at__lte=cutoff)
+        .exclude(reference="")
+        .order_by("created_at", "id")
+    )
+    unreachable: set[str] = set()
+    for payment in open_checkouts:
+        if payment.provider in unreachable:
+            summary.not_checked += 1
+            continue
+        try:
+            event = provider_named(payment.provider).sync(payment=payment)
+        except REQUEST_REFUSED_ERRORS:
+            logger.warning("Reconciliation: the provider refused to tell about payment %s", payment.pk, exc_info=True)
+            summary.not_checked += 1
+            continue
+        except PROVIDER_ERRORS:
+            # Down, slow or refusing our key: the rest would fail the same way, each after its timeout.
+            logger.warning(
+                "Reconciliation: %s could not be reached; payment %s and the provider's other open checkouts "
+                "are left for the next run",
+                payment.provider,
+                payment.pk,
+                exc_info=True,
+            )
+            unreachable.add(payment.provider)
+            summary.not_checked += 1
+            continue
+        summary.checked += 1
+        if event is None:
+            summary.still_open += 1
+            continue
+        outcome = payment_event_apply(provider=payment.provider, event=event)
+        if outcome != DUPLICATE:
+            summary.applied.append(f"payment {payment.pk}: {outcome}")
+    summary.stale_events = list(provider_events_waiting_too_long(now=now).values_list("event_id", flat=True)[:50])
+    if summary.stale_events:
+        logger.warning(
+            "%d provider event(s) have waited more than %d minutes for their payment (operator area, "
+            "Payments > Provider events): %s",
+            len(summary.stale_events),
+            settings.PAYMENT_EVENT_STALE_MINUTES,
+            ", ".join(summary.stale_events),
+        )
+    return summary
+
+
+@transaction.atomic
+def provider_event_dismiss(*, event: WebhookEvent, actor: User, reason: str) -> WebhookEvent:
+    """An operator closes a waiting event that will never find its payment here (another system's event
+    on the same Stripe account, or settled by hand). Audited; the event stays, marked dismissed."""
+    if not reason.strip():
+        raise PaymentError("reason_required")
+    locked = WebhookEvent.objects.select_for_update().get(pk=event.pk)
+    transition(
+        machine=PROVIDER_EVENT,
+        obj=locked,
+        to=ProviderEventStatus.DISMISSED,
+        actor=actor,
+        note=reason.strip(),
+        fields={"outcome": f"dismissed: {reason.strip()}"[:200]},
+        audit_action="payments.provider_event.dismissed",
+        audit_metadata={"event_id": locked.event_id},
+    )
+    return locked

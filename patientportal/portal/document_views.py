@@ -117,7 +117,9 @@ def document_file(request: PortalRequest, document_id: int) -> FileResponse:
 @portal_view(Feature.DASHBOARD)
 def document_page(request: PortalRequest, document_id: int, page: int) -> HttpResponse:
     document = selectors.portal_document_get(patient=request.portal.patient, document_id=document_id)
-    return rendered_page(document, page)
+    image = rendered_page(document, page)  # a page that does not exist (404) showed nothing
+    document_accessed(document=document, actor=request.user, what="page_viewed", page=page)
+    return image
 
 
 @require_GET

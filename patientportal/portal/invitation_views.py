@@ -1,11 +1,13 @@
 """The patient's side of an invitation link (PRODUCT.md F-3).
 
-`/invite/<token>/` checks the token, keeps only its SHA-256 in the session
-and redirects to `/invite/accept/`, so the token leaves the address bar (as
-Django's password reset does) and cannot leak through history, a Referer
-header or the session table. No patient data is ever shown here; a valid
-token shows the clinic's name and the address the invitation was sent to.
-Every refusal is audited.
+The emailed link is `/invite/#<token>`: the token is in the fragment, which
+browsers never send, so no access log records it; the page's script posts it.
+The check keeps only the token's SHA-256 in the session and redirects to
+`/invite/accept/`, so the token leaves the address bar (as Django's password
+reset does) and cannot leak through history, a Referer header or the session
+table. `/invite/<token>/` still opens links sent before the fragment. No
+patient data is ever shown here; a valid token shows the clinic's name and the
+address the invitation was sent to. Every refusal is audited.
 """
 
 from django.contrib import messages
@@ -33,7 +35,7 @@ from patientportal.patients.models import Invitation
 from patientportal.portal.access import SESSION_ACTIVE_ACCESS
 
 ATTEMPTS_PER_MINUTE = 20
-PROBLEM_STATUS = {"unknown": 404}
+PROBLEM_STATUS = {"unknown": 404, "busy": 503}
 
 
 def _private(response: HttpResponse, *, token_in_url: bool = False) -> HttpResponse:
@@ -67,17 +69,37 @@ def _problem_page(
     return _private(page, token_in_url=token_in_url)
 
 
-@never_cache
-@require_http_methods(["GET"])
-def invitation_open(request: HttpRequest, token: str) -> HttpResponse:
-    if refused := _too_many(request, token_in_url=True):
+def _open(request: HttpRequest, token: str, *, token_in_url: bool) -> HttpResponse:
+    """Check the token; keep only its SHA-256 in the session and go on to the token-free accept page."""
+    if refused := _too_many(request, token_in_url=token_in_url):
         return refused
     digest = token_hash(token)
     invitation = invitation_find_by_digest(digest=digest)
     if problem := invitation_problem(invitation=invitation):
-        return _problem_page(request, problem, invitation, token_in_url=True)
+        return _problem_page(request, problem, invitation, token_in_url=token_in_url)
     request.session[INVITATION_SESSION_KEY] = digest
-    return _private(redirect("invitation_accept"), token_in_url=True)
+    return _private(redirect("invitation_accept"), token_in_url=token_in_url)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def invitation_link(request: HttpRequest) -> HttpResponse:
+    """The emailed link is `/invite/#<token>`: browsers never send what follows "#", so the token
+    is in no request line, hence in no access log (gunicorn's or a proxy's). The page's script
+    posts it here; without JavaScript the person pastes it (the whole link is understood too)."""
+    if request.method == "POST":
+        token = request.POST.get("token", "").rpartition("#")[2].strip()
+        if token:
+            return _open(request, token, token_in_url=False)
+    return _private(render(request, "portal/invitation/link.html"))
+
+
+@never_cache
+@require_http_methods(["GET"])
+def invitation_open(request: HttpRequest, token: str) -> HttpResponse:
+    """Links emailed before the token moved into the fragment (`/invite/<token>/`); they end
+    with their invitations, within 7 days (patients.invitations.MAX_EXPIRY)."""
+    return _open(request, token, token_in_url=True)
 
 
 @never_cache
@@ -107,7 +129,8 @@ def _accept(request: HttpRequest, user: User, digest: str) -> HttpResponse:
     try:
         access = invitation_accept_by_digest(digest=digest, user=user)
     except PatientError as error:  # the service has audited the refusal
-        request.session.pop(INVITATION_SESSION_KEY, None)
+        if error.code != "busy":  # "try again" must find the invitation still in the session
+            request.session.pop(INVITATION_SESSION_KEY, None)
         return _private(
             render(
                 request, "portal/invitation/problem.html", {"error": error}, status=PROBLEM_STATUS.get(error.code, 410)

@@ -129,7 +129,12 @@ def cart_update(request: PortalRequest, item_id: int) -> HttpResponse:
 @require_POST
 @portal_view(Feature.SHOP)
 def cart_remove(request: PortalRequest, item_id: int) -> HttpResponse:
-    carts.cart_remove_item(patient=request.portal.patient, item_id=item_id)
+    # Like every object loaded by id: not in this patient's cart answers 404, never "Removed",
+    # which would confirm nothing and hide a tampered or stale form.
+    try:
+        carts.cart_remove_item(patient=request.portal.patient, item_id=item_id)
+    except CartItem.DoesNotExist:
+        raise Http404 from None
     return _after_change(request, done=_("Removed from your cart."))
 
 

@@ -4,7 +4,7 @@ appointment locks the provider's row, then checks for overlaps."""
 
 import datetime
 import zoneinfo
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TypeVar
 
 from django.db import transaction
@@ -13,6 +13,7 @@ from django.utils import timezone
 from patientportal.accounts.models import User
 from patientportal.audit import services as audit
 from patientportal.audit.transitions import transition
+from patientportal.clinics.models import Clinic
 from patientportal.patients.models import Patient
 from patientportal.scheduling.choices import APPOINTMENT_TRANSITIONS, FREEING_STATUSES, AppointmentStatus
 from patientportal.scheduling.errors import SchedulingError
@@ -57,6 +58,21 @@ def setup_item_save(*, instance: _Item, values: Mapping[str, object], actor: Use
         metadata={"fields": changed},
     )
     return instance
+
+
+def schedule_viewed(*, clinic: Clinic, day: datetime.date, appointments: Sequence[Appointment], actor: User) -> None:
+    """Staff saw a day's schedule (who comes, for what): one event for the page,
+    naming the patients and appointments on it (identifiers only), so it can be found per patient."""
+    audit.record(
+        action="scheduling.schedule.viewed",
+        actor=actor,
+        clinic=clinic,
+        metadata={
+            "day": day.isoformat(),
+            "appointment_ids": [appointment.pk for appointment in appointments],
+            "patient_ids": sorted({appointment.patient_id for appointment in appointments}),
+        },
+    )
 
 
 def _format_local(moment: datetime.datetime, zone: zoneinfo.ZoneInfo) -> str:

@@ -45,6 +45,7 @@ def _upload_one(request: StaffRequest, form: DocumentUploadForm, patient: Patien
             patient=patient,
             data=upload.read(),
             filename=upload.name,
+            claimed_type=upload.content_type or "",
             doc_type=data["doc_type"],
             title=data["title"],
             description=data["description"],
@@ -185,7 +186,10 @@ def document_file(request: StaffRequest, document_id: int) -> FileResponse:
 @require_GET
 @staff_view()
 def document_page(request: StaffRequest, document_id: int, page: int) -> HttpResponse:
-    return rendered_page(selectors.staff_document_get(clinic=request.clinic, document_id=document_id), page)
+    document = selectors.staff_document_get(clinic=request.clinic, document_id=document_id)
+    image = rendered_page(document, page)  # a page that does not exist (404) showed nothing
+    document_accessed(document=document, actor=request.user, what="page_viewed", page=page)
+    return image
 
 
 @require_GET
@@ -203,6 +207,7 @@ def signature_image(request: StaffRequest, document_id: int) -> FileResponse:
     signature = selectors.signature_of(document)
     if signature is None:
         raise Http404
+    document_accessed(document=document, actor=request.user, what="signature_image_viewed")
     return file_response(signature.image.open("rb"), content_type="image/png", title="signature", inline=True)
 
 

@@ -4,6 +4,7 @@ from collections.abc import Callable
 
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -18,6 +19,7 @@ from patientportal.orders import services as orders
 from patientportal.orders.errors import OrderError
 from patientportal.orders.models import Order
 from patientportal.payments import services as payments
+from patientportal.payments.errors import PaymentError
 from patientportal.staff.access import StaffRequest, staff_view
 
 ORDER_ROLES = (Role.OWNER, Role.ADMIN, Role.STAFF)
@@ -44,6 +46,7 @@ def order_queue(request: StaffRequest) -> HttpResponse:
     if queue not in QUEUE_TITLES:
         queue = "awaiting"
     page = Paginator(selectors.staff_queue(clinic=clinic, queue=queue), 30).get_page(request.GET.get("page"))
+    orders.order_queue_viewed(clinic=clinic, queue=queue, orders=list(page.object_list), actor=request.user)
     return render(
         request,
         "staff/orders/queue.html",
@@ -61,6 +64,7 @@ def order_queue(request: StaffRequest) -> HttpResponse:
 @staff_view(roles=ORDER_ROLES)
 def order_detail(request: StaffRequest, order_id: int) -> HttpResponse:
     order = selectors.order_get_for_clinic(clinic=request.clinic, order_id=order_id)
+    orders.order_viewed(order=order, actor=request.user)
     return render(
         request,
         "staff/orders/detail.html",
@@ -70,6 +74,7 @@ def order_detail(request: StaffRequest, order_id: int) -> HttpResponse:
             "events": list(order.events.select_related("actor")),
             "payments": list(order.payments.all()),
             "reason_form": ReasonForm(),
+            "can_refund": request.membership.role in payments.REFUND_ROLES,
         },
     )
 
@@ -85,6 +90,9 @@ ACTIONS: dict[str, tuple[Callable[..., Order], bool, StrPromise]] = {
     "refund": (payments.order_refund, True, gettext_lazy("Payment refunded.")),
     "refund_flagged": (payments.flagged_payment_refund, True, gettext_lazy("The flagged payment was refunded.")),
 }
+# Actions that only some of ORDER_ROLES may take (cancelling a paid order also refunds:
+# the refund service refuses that one for the other roles).
+ACTION_ROLES = {"refund": payments.REFUND_ROLES, "refund_flagged": payments.REFUND_ROLES}
 
 
 @require_POST
@@ -93,6 +101,8 @@ def order_action(request: StaffRequest, order_id: int, action: str) -> HttpRespo
     clinic = request.clinic
     if action not in ACTIONS:
         raise Http404
+    if action in ACTION_ROLES and request.membership.role not in ACTION_ROLES[action]:
+        raise PermissionDenied
     order = selectors.order_get_for_clinic(clinic=clinic, order_id=order_id)
     service, needs_reason, done = ACTIONS[action]
     kwargs: dict[str, object] = {"order": order, "actor": request.user}
@@ -104,7 +114,7 @@ def order_action(request: StaffRequest, order_id: int, action: str) -> HttpRespo
         kwargs["reason"] = form.cleaned_data["reason"]
     try:
         service(**kwargs)
-    except OrderError as error:
+    except (OrderError, PaymentError) as error:
         messages.error(request, error.message)
     else:
         messages.success(request, done)

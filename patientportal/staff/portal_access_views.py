@@ -79,7 +79,11 @@ def invitation_send_view(request: StaffRequest, patient_id: int) -> HttpResponse
         except PatientError as error:
             form.add_error("expires_in_hours" if error.code == "expiry_out_of_range" else None, error.message)
         else:
-            messages.success(request, _("Invitation sent to %(email)s.") % {"email": invitation.email})
+            messages.success(
+                request,
+                _("Invitation on its way to %(email)s. Whether it arrived shows in the invitation history.")
+                % {"email": invitation.email},
+            )
             return redirect(_record_url(patient))
     return render_patient_record(request, patient, invite_form=form, status=400)
 

@@ -40,13 +40,15 @@ def schedule_day(request: StaffRequest) -> HttpResponse:
     if request.GET.get("date") and not asked.is_valid():
         messages.warning(request, _("That date was not understood, so today is shown. Use the date picker."))
     form = ScheduleDayForm(initial={"date": day})
+    appointments = list(selectors.appointments_for_day(clinic=clinic, day=day))
+    services.schedule_viewed(clinic=clinic, day=day, appointments=appointments, actor=request.user)
     return render(
         request,
         "staff/schedule_day.html",
         {
             "form": form,
             "day": day,
-            "appointments": selectors.appointments_for_day(clinic=clinic, day=day),
+            "appointments": appointments,
             "previous_day": day - datetime.timedelta(days=1),
             "next_day": day + datetime.timedelta(days=1),
         },

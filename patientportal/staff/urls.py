@@ -3,6 +3,7 @@ from django.urls import path
 from patientportal.staff import (
     catalog_views,
     document_views,
+    email_views,
     order_views,
     portal_access_views,
     scheduling_views,
@@ -38,6 +39,12 @@ urlpatterns = [
         portal_access_views.invitation_revoke_view,
         name="invitation_revoke",
     ),
+    path(
+        "<slug:clinic_slug>/patients/<int:patient_id>/invitations/<int:invitation_id>/resend/",
+        email_views.invitation_resend_view,
+        name="invitation_resend",
+    ),
+    path("<slug:clinic_slug>/emails/<int:delivery_id>/resend/", email_views.email_resend_view, name="email_resend"),
     path("<slug:clinic_slug>/schedule/", scheduling_views.schedule_day, name="schedule_day"),
     path(
         "<slug:clinic_slug>/patients/<int:patient_id>/appointments/",

@@ -129,6 +129,8 @@ def patient_edit(request: StaffRequest, patient_id: int) -> HttpResponse:
         patient_services.patient_update(patient=patient, changes=form.cleaned_data, actor=request.user)
         messages.success(request, _("Patient details saved."))
         return redirect("staff:patient_detail", clinic_slug=clinic.slug, patient_id=patient.pk)
+    # The form shows the record's details (also when shown again with errors).
+    patient_services.patient_record_viewed(patient=patient, actor=request.user, what="edit_form")
     return render(request, "staff/patient_form.html", {"form": form, "patient": patient})
 
 

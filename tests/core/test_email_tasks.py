@@ -4,6 +4,7 @@ from django.db import transaction
 from django_tasks.signals import task_enqueued
 
 from patientportal.core.emails import queue_templated_email
+from patientportal.core.models import EmailDelivery
 from patientportal.core.tasks import send_email
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -35,7 +36,12 @@ def test_emails_are_sent_through_the_task_framework_after_commit(enqueued):
         queue_templated_email(template_prefix="clinics/email/staff_added", to="new@example.com", context=CONTEXT)
         assert mail.outbox == []  # nothing leaves before the transaction commits
         assert enqueued == []
-    assert [(result.task.func, result.kwargs["to"]) for result in enqueued] == [(send_email.func, ["new@example.com"])]
+    # The task carries only the delivery's id: the message waits sealed in the delivery row.
+    delivery = EmailDelivery.objects.get()
+    assert [(result.task.func, result.kwargs) for result in enqueued] == [
+        (send_email.func, {"delivery_id": delivery.pk})
+    ]
+    assert mail.outbox[0].to == ["new@example.com"]
     assert mail.outbox[0].subject.endswith("You have been added to Alpha")
     assert mail.outbox[0].alternatives[0][1] == "text/html"
 
@@ -46,3 +52,4 @@ def test_nothing_is_sent_when_the_work_rolls_back(enqueued):
         raise RuntimeError("the change failed")
     assert mail.outbox == []
     assert enqueued == []
+    assert not EmailDelivery.objects.exists()

@@ -1,5 +1,5 @@
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from patientportal.accounts.models import User
 from patientportal.clinics.features import Feature, clinic_features
@@ -7,6 +7,20 @@ from patientportal.clinics.models import Clinic, StaffMembership
 from patientportal.patients.models import Patient, PortalAccess
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _development(settings):
+    settings.DEBUG = True  # seed_demo is for development only (pytest-django turns DEBUG off)
+
+
+def test_seed_demo_refuses_to_run_in_production(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="only in development"):
+        call_command("seed_demo")
+    with pytest.raises(CommandError, match="only in development"):
+        call_command("seed_demo", "--if-empty")
+    assert counts() == (0, 0, 0, 0, 0)  # not even the operator with the published password
 
 
 def counts():

@@ -1,10 +1,17 @@
 import base64
 import io
+import mimetypes
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image, ImageDraw
 
 from patientportal.demo.files import demo_pdf
 from patientportal.documents.services import document_upload
+
+
+def browser_file(name: str, data: bytes) -> SimpleUploadedFile:
+    """An uploaded file as a browser sends it: with the type its name suggests."""
+    return SimpleUploadedFile(name, data, content_type=mimetypes.guess_type(name)[0] or "application/octet-stream")
 
 
 def pdf_bytes(title="Consent form", pages=1) -> bytes:

@@ -80,7 +80,7 @@ def test_cancelling_a_paid_order_refunds_it_and_returns_stock_once(world):
     product = ProductFactory(clinic=world.clinic_a, stock=3)
     order = place_order(world, products=[(product, 2)])
     payment = pay(order)
-    order_cancel(order=order, reason="Out of date stock", actor=world.staff_a)
+    order_cancel(order=order, reason="Out of date stock", actor=world.owner_a)
     order.refresh_from_db()
     payment.refresh_from_db()
     assert (order.status, order.payment_status) == (OrderStatus.CANCELLED, PaymentStatus.REFUNDED)
@@ -88,7 +88,7 @@ def test_cancelling_a_paid_order_refunds_it_and_returns_stock_once(world):
     assert Refund.objects.get(payment=payment).amount_cents == order.total_cents
     assert Product.objects.get(pk=product.pk).stock == 3
     with pytest.raises(OrderError):
-        order_cancel(order=order, reason="again", actor=world.staff_a)
+        order_cancel(order=order, reason="again", actor=world.owner_a)
     assert Product.objects.get(pk=product.pk).stock == 3
 
 
@@ -96,11 +96,11 @@ def test_refunding_a_ready_order_cancels_it(world):
     order = place_order(world)
     pay(order)
     order_mark_ready(order=order, actor=world.staff_a)
-    order_refund(order=order, reason="Changed her mind", actor=world.staff_a)
+    order_refund(order=order, reason="Changed her mind", actor=world.owner_a)
     order.refresh_from_db()
     assert (order.status, order.payment_status) == (OrderStatus.CANCELLED, PaymentStatus.REFUNDED)
     with pytest.raises(OrderError) as refused:
-        order_refund(order=order, reason="again", actor=world.staff_a)
+        order_refund(order=order, reason="again", actor=world.owner_a)
     assert refused.value.code == "not_paid"
 
 

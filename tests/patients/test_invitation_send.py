@@ -119,8 +119,8 @@ def test_the_email_names_the_clinic_the_sender_the_local_expiry_and_links_absolu
     assert "Sam Front at Alpha Clinic" in message.body
     # 2026-01-12 15:00 UTC is 10:00 in New York (EST)
     assert "Monday, January 12, 2026, 10:00 AM (America/New_York time)" in message.body
-    assert f"https://portal.example.com/invite/{token}/" in message.body
+    assert f"https://portal.example.com/invite/#{token}" in message.body  # the token in the fragment
     assert "Not expecting this email?" in message.body
     html = message.alternatives[0][0]
-    assert f'href="https://portal.example.com/invite/{token}/"' in html
+    assert f'href="https://portal.example.com/invite/#{token}"' in html
     assert re.search(r"Alpha Clinic", html)

@@ -99,11 +99,13 @@ def test_a_partial_refund_at_the_provider_is_recorded_and_flagged_not_treated_as
     assert "Partly refunded" in payment.note
 
 
-def test_an_event_for_an_unknown_payment_is_ignored(started):
+def test_an_event_for_an_unknown_payment_changes_nothing_and_is_kept_not_processed(started):
     order, payment = started
     payment.reference = "someone-elses"
-    assert apply(payment).startswith("ignored")
+    assert apply(payment).startswith("waiting")
     assert states(order, payment)[1] == PaymentStatus.UNPAID
+    kept = WebhookEvent.objects.get()
+    assert (kept.status, kept.match_reference, kept.payment) == ("waiting", "someone-elses", None)
 
 
 def test_paying_twice_does_not_start_two_checkouts(started):

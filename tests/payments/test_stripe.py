@@ -1,6 +1,7 @@
 """The Stripe provider against a local stub of Stripe's HTTP API (no network),
 and the webhook endpoint with real signatures."""
 
+import datetime
 import hashlib
 import hmac
 import json
@@ -10,10 +11,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
 
 import pytest
+from django.core.management import call_command
 from django.test import Client
+from django.utils import timezone
 
 from patientportal.orders.choices import OrderStatus, PaymentStatus
 from patientportal.payments.models import Payment, PaymentAttemptStatus, WebhookEvent
+from patientportal.payments.services import checkouts_reconcile
 from tests.factories import ProductFactory
 from tests.orders.helpers import place_order
 
@@ -26,6 +30,8 @@ class StripeStub(BaseHTTPRequestHandler):
     requests: list = []
     retrieve_status = "unpaid"
     retrieve_amount = 0
+    retrieve_session_status = None  # "open", "complete" or "expired"; None leaves it out
+    retrieve_intent_status = None  # with ?expand[]=payment_intent: the intent's status; None leaves it an id
     answer_after_seconds = 0
 
     def do_POST(self):
@@ -62,6 +68,14 @@ class StripeStub(BaseHTTPRequestHandler):
             "currency": "usd",
             "payment_intent": "pi_sync",
         }
+        if StripeStub.retrieve_session_status:
+            payload["status"] = StripeStub.retrieve_session_status
+        if StripeStub.retrieve_intent_status and "expand" in self.path:
+            payload["payment_intent"] = {
+                "id": "pi_sync",
+                "object": "payment_intent",
+                "status": StripeStub.retrieve_intent_status,
+            }
         data = json.dumps(payload).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
@@ -77,6 +91,8 @@ class StripeStub(BaseHTTPRequestHandler):
 def stripe_stub(settings):
     StripeStub.requests = []
     StripeStub.answer_after_seconds = 0
+    StripeStub.retrieve_status, StripeStub.retrieve_amount = "unpaid", 0
+    StripeStub.retrieve_session_status = StripeStub.retrieve_intent_status = None
     server = ThreadingHTTPServer(("127.0.0.1", 0), StripeStub)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
@@ -246,7 +262,7 @@ def test_a_refund_goes_to_stripe_with_an_idempotency_key(world, stripe_payment, 
     order, payment = stripe_payment
     post_webhook(*signed(session_event("evt_1", payment)))
     order.refresh_from_db()
-    order_refund(order=order, reason="Damaged", actor=world.staff_a)
+    order_refund(order=order, reason="Damaged", actor=world.owner_a)
     refund_request = stripe_stub[-1]
     assert refund_request["path"] == "/v1/refunds"
     assert refund_request["form"]["payment_intent"] == ["pi_test_1"]
@@ -265,7 +281,7 @@ def test_the_return_page_retrieves_the_session_when_the_webhook_is_late(world, s
     assert "Thank you — payment received" in paid.text
     order.refresh_from_db()
     assert order.payment_status == PaymentStatus.PAID
-    assert WebhookEvent.objects.filter(event_id="retrieve:cs_test_stub").count() == 1
+    assert WebhookEvent.objects.filter(event_id="retrieve:cs_test_stub:succeeded").count() == 1
 
 
 def test_a_retrieve_that_disagrees_on_the_amount_does_not_mark_paid(world, stripe_payment):
@@ -329,3 +345,124 @@ def test_stripe_not_answering_in_time_leaves_the_order_payable_with_a_message(wo
     assert not Payment.objects.exists()
     order.refresh_from_db()
     assert order.is_payable
+
+
+def refund_webhook(event_id: str, amount: int, payment_intent: str = "pi_test_1") -> dict:
+    return {
+        "id": event_id,
+        "object": "event",
+        "type": "charge.refunded",
+        "data": {
+            "object": {
+                "id": "ch_1",
+                "object": "charge",
+                "payment_intent": payment_intent,
+                "amount_refunded": amount,
+                "currency": "usd",
+            }
+        },
+    }
+
+
+def test_a_refund_webhook_before_the_completion_webhook_ends_refunded_not_paid(stripe_payment):
+    order, payment = stripe_payment
+    early = post_webhook(*signed(refund_webhook("evt_refund", payment.amount_cents)))
+    late = post_webhook(*signed(session_event("evt_completed", payment)))
+    order.refresh_from_db()
+    assert (order.status, order.payment_status) == (OrderStatus.CANCELLED, PaymentStatus.REFUNDED)
+    assert (early.status_code, early.content) == (200, b"waiting: no such payment yet")  # kept: Stripe may stop
+    assert (late.status_code, late.content) == (200, b"paid; then 1 waiting event(s): refunded")
+
+
+def open_for(payment: Payment, minutes: int) -> None:
+    Payment.objects.filter(pk=payment.pk).update(created_at=timezone.now() - datetime.timedelta(minutes=minutes))
+
+
+def session_says(status: str, payment_status: str, amount: int, intent: str | None = None) -> None:
+    StripeStub.retrieve_session_status, StripeStub.retrieve_status = status, payment_status
+    StripeStub.retrieve_amount, StripeStub.retrieve_intent_status = amount, intent
+
+
+def test_reconciliation_records_a_paid_checkout_whose_webhook_never_came(stripe_payment, stripe_stub):
+    order, payment = stripe_payment
+    session_says("complete", "paid", payment.amount_cents)
+    open_for(payment, 29)
+    assert checkouts_reconcile().checked == 0  # too young: its webhook may still come
+    assert [request["path"] for request in stripe_stub] == ["/v1/checkout/sessions"]
+    open_for(payment, 31)
+    summary = checkouts_reconcile()
+    assert (summary.checked, summary.applied) == (1, [f"payment {payment.pk}: paid"])
+    assert stripe_stub[-1]["path"].startswith("/v1/checkout/sessions/cs_test_stub?expand")
+    order.refresh_from_db()
+    assert (order.status, order.payment_status) == (OrderStatus.PROCESSING, PaymentStatus.PAID)
+    # Once recorded, it is no longer open; the webhook that comes after all changes nothing.
+    assert checkouts_reconcile().checked == 0
+    assert post_webhook(*signed(session_event("evt_late", payment))).content.startswith(b"ignored")
+    assert order.events.filter(machine="payment").count() == 1
+
+
+def test_reconciliation_marks_an_expired_checkout_expired_and_leaves_the_order_payable(stripe_payment):
+    order, payment = stripe_payment
+    session_says("expired", "unpaid", payment.amount_cents)
+    open_for(payment, 60 * 25)
+    assert checkouts_reconcile().applied == [f"payment {payment.pk}: expired"]
+    payment.refresh_from_db()
+    order.refresh_from_db()
+    assert payment.status == PaymentAttemptStatus.EXPIRED and order.is_payable
+
+
+def test_reconciliation_follows_a_bank_debit_to_its_failure(stripe_payment):
+    order, payment = stripe_payment
+    open_for(payment, 31)
+    session_says("complete", "unpaid", payment.amount_cents, intent="processing")
+    assert checkouts_reconcile().applied == [f"payment {payment.pk}: processing"]
+    assert checkouts_reconcile().applied == []  # still processing: asking again changes nothing
+    session_says("complete", "unpaid", payment.amount_cents, intent="requires_payment_method")
+    assert checkouts_reconcile().applied == [f"payment {payment.pk}: failed"]
+    order.refresh_from_db()
+    assert order.payment_status == PaymentStatus.FAILED and order.is_payable
+
+
+def test_reconciliation_leaves_a_checkout_the_patient_may_still_pay(stripe_payment):
+    _order, payment = stripe_payment
+    open_for(payment, 31)
+    session_says("open", "unpaid", payment.amount_cents)
+    summary = checkouts_reconcile()
+    assert (summary.checked, summary.still_open, summary.applied) == (1, 1, [])
+    payment.refresh_from_db()
+    assert payment.status == PaymentAttemptStatus.CREATED and not WebhookEvent.objects.exists()
+
+
+def test_a_stripe_outage_during_reconciliation_is_logged_and_left_for_the_next_run(stripe_payment, settings, caplog):
+    _order, payment = stripe_payment
+    open_for(payment, 31)
+    session_says("complete", "paid", payment.amount_cents)
+    stub_base, settings.STRIPE_API_BASE = settings.STRIPE_API_BASE, "http://127.0.0.1:9"  # nothing listens
+    with caplog.at_level("WARNING"):
+        summary = checkouts_reconcile()
+    assert (summary.checked, summary.not_checked) == (0, 1)
+    assert f"stripe could not be reached; payment {payment.pk}" in caplog.text
+    payment.refresh_from_db()
+    assert payment.status == PaymentAttemptStatus.CREATED
+    settings.STRIPE_API_BASE = stub_base  # Stripe is back
+    assert checkouts_reconcile().applied == [f"payment {payment.pk}: paid"]
+
+
+def test_a_kept_refund_is_applied_when_reconciliation_finds_its_lost_completion(stripe_payment):
+    order, payment = stripe_payment
+    post_webhook(*signed(refund_webhook("evt_refund", payment.amount_cents, payment_intent="pi_sync")))
+    open_for(payment, 31)
+    session_says("complete", "paid", payment.amount_cents)
+    assert checkouts_reconcile().applied == [f"payment {payment.pk}: paid; then 1 waiting event(s): refunded"]
+    order.refresh_from_db()
+    assert (order.status, order.payment_status) == (OrderStatus.CANCELLED, PaymentStatus.REFUNDED)
+
+
+def test_the_reconcile_payments_command(stripe_payment, capsys):
+    _order, payment = stripe_payment
+    open_for(payment, 31)
+    session_says("complete", "paid", payment.amount_cents)
+    call_command("reconcile_payments")
+    output = capsys.readouterr().out
+    assert "Checked 1 open checkout(s): 1 updated, 0 still open, 0 left for the next run." in output
+    assert f"payment {payment.pk}: paid" in output

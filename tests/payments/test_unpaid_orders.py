@@ -121,13 +121,13 @@ def test_flagged_or_processing_payments_keep_the_order_from_being_auto_cancelled
     assert cancel_unpaid_orders(now=timezone.now() + 1000 * HOUR) == []
 
 
-def test_staff_refund_a_flagged_payment(world):
+def test_an_owner_refunds_a_flagged_payment(world):
     from patientportal.payments.services import flagged_payment_refund
 
     order = place_order(world)
     payment = start_payment(order)
     payment_event_apply(provider="test", event=event(payment, amount=1))
-    flagged_payment_refund(order=order, actor=world.staff_a, reason="Amount did not match")
+    flagged_payment_refund(order=order, actor=world.owner_a, reason="Amount did not match")
     payment.refresh_from_db()
     assert payment.status == PaymentAttemptStatus.REFUNDED
     assert payment.refunds.get().amount_cents == payment.amount_cents

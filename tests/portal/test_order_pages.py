@@ -157,7 +157,7 @@ def test_the_confirmation_page_tells_the_true_state_of_a_cancelled_or_refunded_o
 
     order = place_order(world)
     pay(order)
-    order_cancel(order=order, reason="Out of stock at the clinic", actor=world.staff_a)
+    order_cancel(order=order, reason="Out of stock at the clinic", actor=world.owner_a)
     page = client_for(world.patient_user_1).get(f"/portal/orders/{order.pk}/confirmation/")
     assert "This order was cancelled" in page.text and "refunded in full" in page.text
     assert "Payment processing" not in page.text

@@ -143,8 +143,12 @@ def test_another_records_cart_items_cannot_be_changed(world, catalogue):
     others = cart_add_item(patient=world.p2, product=catalogue["cream"], quantity=1)
     client = client_for(world.patient_user_1)
     assert client.post(f"/portal/cart/items/{others.pk}/", {"quantity": 5}).status_code == 404
-    client.post(f"/portal/cart/items/{others.pk}/remove/")
+    removed = client.post(f"/portal/cart/items/{others.pk}/remove/")
+    assert removed.status_code == 404  # not a "Removed" message that confirms nothing
     assert CartItem.objects.get(pk=others.pk).quantity == 1
+    foreign = cart_add_item(patient=world.pb, product=ProductFactory(clinic=world.clinic_b), quantity=1)
+    assert client.post(f"/portal/cart/items/{foreign.pk}/remove/").status_code == 404
+    assert CartItem.objects.filter(pk=foreign.pk).exists()
 
 
 def test_the_cart_follows_the_record_not_the_browser(world, catalogue):

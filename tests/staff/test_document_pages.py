@@ -2,13 +2,12 @@ import re
 from urllib.parse import urlsplit
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 
 from patientportal.documents.choices import SignatureStatus
 from patientportal.documents.models import Document
 from tests.access_matrix import assert_staff_url_is_scoped
 from tests.conftest import client_for
-from tests.documents.helpers import pdf_bytes, png_bytes, upload
+from tests.documents.helpers import browser_file, pdf_bytes, png_bytes, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +31,7 @@ def post_one_form_to_sign(world):
         **management(1),
         **row(
             0,
-            file=SimpleUploadedFile("consent.pdf", pdf_bytes()),
+            file=browser_file("consent.pdf", pdf_bytes()),
             title="Consent",
             doc_type="consent_form",
             signature_required="on",
@@ -47,7 +46,7 @@ def test_staff_upload_several_files_at_once_and_a_bad_one_is_refused_alone(world
         **management(),
         **row(
             0,
-            file=SimpleUploadedFile("consent.pdf", pdf_bytes()),
+            file=browser_file("consent.pdf", pdf_bytes()),
             title="Consent",
             doc_type="consent_form",
             signature_required="on",
@@ -56,7 +55,7 @@ def test_staff_upload_several_files_at_once_and_a_bad_one_is_refused_alone(world
         ),
         **row(
             1,
-            file=SimpleUploadedFile("scan.png", png_bytes()),
+            file=browser_file("scan.png", png_bytes()),
             title="Scan",
             doc_type="imaging_report",
             visible_in_portal="on",
@@ -64,7 +63,7 @@ def test_staff_upload_several_files_at_once_and_a_bad_one_is_refused_alone(world
         ),
         **row(
             2,
-            file=SimpleUploadedFile("report.pdf", b"<html><script>alert(1)</script></html>"),
+            file=browser_file("report.pdf", b"<html><script>alert(1)</script></html>"),
             title="Fake",
             doc_type="lab_result",
             due_days="30",
@@ -86,7 +85,7 @@ def test_a_word_file_cannot_be_sent_for_signature(world):
         **management(1),
         **row(
             0,
-            file=SimpleUploadedFile("f.docx", office_zip("word")),
+            file=browser_file("f.docx", office_zip("word")),
             title="Form",
             doc_type="intake_form",
             signature_required="on",
@@ -180,7 +179,7 @@ def test_a_file_over_10_mb_is_refused_before_it_is_read(world, monkeypatch):
     monkeypatch.setattr("patientportal.staff.document_views.document_upload", never)
     data = {
         **management(1),
-        **row(0, file=SimpleUploadedFile("big.pdf", b"%PDF-" + b"0" * MAX_BYTES), title="Big", doc_type="other"),
+        **row(0, file=browser_file("big.pdf", b"%PDF-" + b"0" * MAX_BYTES), title="Big", doc_type="other"),
     }
     response = client_for(world.staff_a).post(f"/staff/alpha/patients/{world.p1.pk}/documents/new/", data)
     assert response.status_code == 400 and "The file is larger than 10 MB." in response.text
@@ -190,7 +189,7 @@ def test_a_file_over_10_mb_is_refused_before_it_is_read(world, monkeypatch):
 def test_a_damaged_pdf_gets_a_message_not_an_error_page(world):
     data = {
         **management(1),
-        **row(0, file=SimpleUploadedFile("labs.pdf", b"%PDF-1.7\nbroken"), title="Labs", doc_type="lab_result"),
+        **row(0, file=browser_file("labs.pdf", b"%PDF-1.7\nbroken"), title="Labs", doc_type="lab_result"),
     }
     response = client_for(world.staff_a).post(f"/staff/alpha/patients/{world.p1.pk}/documents/new/", data)
     assert response.status_code == 400 and "damaged or protected by a password" in response.text
@@ -359,7 +358,7 @@ def test_several_files_to_sign_uploaded_together_make_one_email(world, django_ca
         data.update(
             row(
                 index,
-                file=SimpleUploadedFile(f"form{index}.pdf", pdf_bytes(f"Form {index}")),
+                file=browser_file(f"form{index}.pdf", pdf_bytes(f"Form {index}")),
                 title=f"Form {index}",
                 doc_type="consent_form",
                 signature_required="on" if index < 2 else "",

@@ -31,7 +31,7 @@ def test_staff_enable_access_then_send_an_invitation(world, new_patient, django_
     assert (new_patient.portal_status, new_patient.email) == (PortalStatus.ENABLED, "nora.new@example.com")
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(record_url(new_patient) + "invitations/", {"expires_in_hours": "24"}, follow=True)
-    assert "Invitation sent to nora.new@example.com" in response.text
+    assert "Invitation on its way to nora.new@example.com" in response.text
     invitation = Invitation.objects.get(patient=new_patient)
     assert invitation.expires_at - invitation.created_at == __import__("datetime").timedelta(hours=24)
     assert mail.outbox[0].to == ["nora.new@example.com"]

@@ -45,7 +45,8 @@ class PaymentProvider:
         raise NotImplementedError
 
     def sync(self, *, payment: Payment) -> ProviderEvent | None:
-        """Ask the provider for the payment's state (used on the return page); None if not supported."""
+        """Ask the provider for the payment's state (the return page, and reconciliation of checkouts whose
+        webhook never came); None while the patient may still pay, or if the provider cannot tell."""
         return None
 
     def refund(self, *, payment: Payment, amount_cents: int, idempotency_key: str) -> str:

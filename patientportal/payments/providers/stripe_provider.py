@@ -38,13 +38,15 @@ def _reference(value: str | stripe.StripeObject | None) -> str:
     return value if isinstance(value, str) else str(getattr(value, "id", ""))
 
 
-def _session_event(event_id: str, event_type: str, session: stripe.checkout.Session) -> ProviderEvent:
-    if event_type == "checkout.session.completed":
-        # Paid now (cards), or still processing (bank debits confirm later).
-        paid = getattr(session, "payment_status", "") in ("paid", "no_payment_required")
-        kind = ProviderEventKind.SUCCEEDED if paid else ProviderEventKind.PROCESSING
-    else:
-        kind = SESSION_EVENTS[event_type]
+def _completed_kind(session: stripe.checkout.Session) -> ProviderEventKind:
+    # Paid now (cards), or still processing (bank debits confirm later).
+    paid = getattr(session, "payment_status", "") in ("paid", "no_payment_required")
+    return ProviderEventKind.SUCCEEDED if paid else ProviderEventKind.PROCESSING
+
+
+def _session_event(
+    event_id: str, event_type: str, session: stripe.checkout.Session, kind: ProviderEventKind
+) -> ProviderEvent:
     return ProviderEvent(
         event_id=event_id,
         kind=kind,
@@ -54,6 +56,23 @@ def _session_event(event_id: str, event_type: str, session: stripe.checkout.Sess
         amount_cents=getattr(session, "amount_total", None),
         currency=(getattr(session, "currency", "") or "").upper(),
     )
+
+
+def _retrieved_kind(session: stripe.checkout.Session) -> ProviderEventKind | None:
+    """What a retrieved session says, in our words; None while the patient may still pay."""
+    status = getattr(session, "status", "")
+    if status == "expired":
+        return ProviderEventKind.EXPIRED
+    if status != "complete" and getattr(session, "payment_status", "") not in ("paid", "no_payment_required"):
+        return None  # open: still payable on Stripe's page
+    kind = _completed_kind(session)
+    if kind == ProviderEventKind.PROCESSING:
+        # A bank debit settles days later; its payment intent says whether it has failed meanwhile
+        # (the session itself stays "complete" and "unpaid").
+        intent = getattr(session, "payment_intent", None)
+        if getattr(intent, "status", "") in ("requires_payment_method", "canceled"):
+            return ProviderEventKind.FAILED
+    return kind
 
 
 class StripeProvider(PaymentProvider):
@@ -108,7 +127,11 @@ class StripeProvider(PaymentProvider):
         data = event.data.object
         if event.type == "checkout.session.completed" or event.type in SESSION_EVENTS:
             # The library builds the event's object by its "object" field: a checkout.session is a Session.
-            return _session_event(event.id, event.type, cast(stripe.checkout.Session, data))
+            session = cast(stripe.checkout.Session, data)
+            kind = (
+                _completed_kind(session) if event.type == "checkout.session.completed" else SESSION_EVENTS[event.type]
+            )
+            return _session_event(event.id, event.type, session, kind)
         if event.type == "charge.refunded":
             return ProviderEvent(
                 event_id=event.id,
@@ -121,11 +144,13 @@ class StripeProvider(PaymentProvider):
         return None
 
     def sync(self, *, payment: Payment) -> ProviderEvent | None:
-        session = client().v1.checkout.sessions.retrieve(payment.reference)
-        status = getattr(session, "payment_status", "")
-        if status not in ("paid", "no_payment_required"):
+        session = client().v1.checkout.sessions.retrieve(payment.reference, params={"expand": ["payment_intent"]})
+        kind = _retrieved_kind(session)
+        if kind is None:
             return None
-        return _session_event(f"retrieve:{session.id}", "checkout.session.completed", session)
+        # One id per session and state: asking again says the same and changes nothing; a later state
+        # (processing, then paid) is a new event.
+        return _session_event(f"retrieve:{session.id}:{kind}", f"checkout.session.retrieved.{kind}", session, kind)
 
     def refund(self, *, payment: Payment, amount_cents: int, idempotency_key: str) -> str:
         refund = client().v1.refunds.create(

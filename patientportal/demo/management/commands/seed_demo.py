@@ -6,6 +6,7 @@ import datetime
 from typing import Any, TypedDict
 
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
@@ -508,6 +509,11 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.DEBUG:
+            # It makes a superuser and staff with the password published in the README.
+            raise CommandError(
+                "seed_demo runs only in development (DEBUG=true): it creates accounts with the published demo password."
+            )
         self.invitation_links: list[str] = []
         if options["if_empty"] and Clinic.objects.exists():
             self.stdout.write("Demo data not loaded: the database already has clinics.")
