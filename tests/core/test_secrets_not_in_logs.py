@@ -2,17 +2,13 @@
 access log and its error output: neither ever holds an invitation token, a password-reset
 key or an email-confirmation key, whatever a browser requests (issue 13, item 8)."""
 
-import os
-import signal
-import subprocess
-import time
 import urllib.error
 import urllib.request
 
 import pytest
 
 from patientportal.core.redaction import redact
-from tests.portal.test_invitation_access_log import GUNICORN, ROOT, free_port, log_once_written, manage
+from tests.gunicorn_server import free_port, gunicorn, log_once_written, manage, server_env
 
 TOKEN = "tOkEn-InViTe-0123456789abcdefABCDEF_xyz"
 RESET_KEY = "c9kqzs-7f3e9b2d1a6c5e4f8a0b1c2d3e4f5a6b"
@@ -22,45 +18,11 @@ CONFIRM_KEY = "MQ:1vConfirmKeySecretPart:abcdefghijklmnopqrstuvwxyz0123456789"
 @pytest.fixture
 def logs(tmp_path):
     port = free_port()
-    env = {
-        **{key: value for key, value in os.environ.items() if key not in {"DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}},
-        "DEBUG": "true",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'portal.sqlite3'}",
-        "SITE_URL": f"http://127.0.0.1:{port}",
-    }
+    env = server_env(tmp_path, port)
     manage(env, "migrate", "--noinput")
     access_log, error_log = tmp_path / "access.log", tmp_path / "error.log"
-    with error_log.open("w") as errors:
-        server = subprocess.Popen(
-            [
-                str(GUNICORN),
-                "config.wsgi",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                "1",
-                "--access-logfile",
-                str(access_log),
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=errors,
-            stderr=errors,
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            while True:
-                try:
-                    urllib.request.urlopen(f"{base}/healthz", timeout=5)  # noqa: S310 - our own server
-                    break
-                except OSError:
-                    if server.poll() is not None:
-                        raise RuntimeError("gunicorn did not start") from None
-                    time.sleep(0.1)
-            yield base, access_log, error_log
-        finally:
-            server.send_signal(signal.SIGTERM)
-            server.wait(timeout=30)
+    with error_log.open("w") as errors, gunicorn(env, port, access_log, output=errors) as base:
+        yield base, access_log, error_log
 
 
 def _open(url: str, referer: str = "") -> int:
