@@ -55,3 +55,30 @@ def test_signing_out_ends_the_session_on_the_server(world):
     thief = Client()
     thief.cookies["sessionid"] = stolen_cookie
     assert thief.get("/portal/").status_code == 302
+
+
+def _session_writes(client: Client, path: str) -> list[str]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(path).status_code == 200
+    return [query["sql"] for query in queries if "django_session" in query["sql"] and "UPDATE" in query["sql"]]
+
+
+def test_requests_within_a_minute_do_not_write_the_session_again(world):
+    client = signed_in("paula@example.com")
+    client.get("/portal/")  # the first visit keeps which record is in use
+    age_session(client, idle_seconds=0)
+    assert _session_writes(client, "/portal/") == []
+    assert _session_writes(client, "/portal/appointments/") == []
+
+
+def test_the_idle_clock_moves_on_once_a_minute_has_passed(world):
+    client = signed_in("paula@example.com")
+    age_session(client, idle_seconds=61)
+    assert len(_session_writes(client, "/portal/")) == 1
+    assert int(time.time()) - client.session[SESSION_LAST_ACTIVITY] <= 1
+    age_session(client, idle_seconds=29 * 60)
+    assert client.get("/portal/").status_code == 200  # still signed in, and the clock restarted
+    assert int(time.time()) - client.session[SESSION_LAST_ACTIVITY] <= 1
