@@ -1,5 +1,9 @@
 """The order's three state machines, moved only by `audit.transitions.transition`."""
 
+from collections.abc import Mapping
+
+from django.db import models
+
 from patientportal.accounts.models import User
 from patientportal.audit.transitions import Machine, Move
 from patientportal.orders.choices import (
@@ -31,31 +35,24 @@ def _order_event(move: Move) -> OrderEvent:
     )
 
 
-ORDER_STATUS = Machine(
-    name="orders.order.status",
-    model=Order,
-    field="status",
-    states=OrderStatus,
-    table=ORDER_TRANSITIONS,
-    refuse=_refuse,
-    history=_order_event,
-)
-ORDER_PAYMENT = Machine(
-    name="orders.order.payment",
-    model=Order,
-    field="payment_status",
-    states=PaymentStatus,
-    table=PAYMENT_TRANSITIONS,
-    refuse=_refuse,
-    history=_order_event,
-)
-ORDER_APPROVAL = Machine(
-    name="orders.order.approval",
-    model=Order,
-    field="approval",
-    states=Approval,
-    table=APPROVAL_TRANSITIONS,
-    refuse=_refuse,
-    history=_order_event,
-)
-MACHINES = {"status": ORDER_STATUS, "payment": ORDER_PAYMENT, "approval": ORDER_APPROVAL}
+def _order_machine(
+    key: str, *, field: str, states: type[models.TextChoices], table: Mapping[str, frozenset[str]]
+) -> Machine:
+    """One of the order's machines: named `orders.order.<key>`, refused and recorded the same way."""
+    return Machine(
+        name=f"orders.order.{key}",
+        model=Order,
+        field=field,
+        states=states,
+        table=table,
+        refuse=_refuse,
+        history=_order_event,
+    )
+
+
+# Keyed as OrderEvent.machine and `order_move(machine=…)` name them.
+MACHINES = {
+    "status": _order_machine("status", field="status", states=OrderStatus, table=ORDER_TRANSITIONS),
+    "payment": _order_machine("payment", field="payment_status", states=PaymentStatus, table=PAYMENT_TRANSITIONS),
+    "approval": _order_machine("approval", field="approval", states=Approval, table=APPROVAL_TRANSITIONS),
+}
