@@ -109,10 +109,14 @@ TEMPLATES = [
 ]
 
 # --- Data -------------------------------------------------------------------
+# Production keeps each worker's connection open between requests (connecting costs ~9 ms, as much
+# as a whole page), checked before reuse so a restarted database costs one retry, not an error page.
+# Development's runserver starts a thread per request, where kept connections would only pile up.
 DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
-        conn_max_age=env_int("DB_CONN_MAX_AGE", 0),
+        conn_max_age=env_int("DB_CONN_MAX_AGE", 0 if DEBUG else 600),
+        conn_health_checks=True,
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
