@@ -145,8 +145,8 @@ def test_the_dashboard_needs_the_same_number_of_queries_whatever_the_number_of_r
         PortalAccessFactory(user=world.patient_user_1, patient__clinic=world.clinic_b)
     client = client_for(world.patient_user_1)
     client.get("/portal/")
-    # session, user, the account's links with patients and clinics, upcoming count, next three
-    # appointments, order counts, recent orders, documents to sign, audit insert, the header's cart count
-    # (no session update within a minute of the last)
-    with django_assert_num_queries(10):
+    # session, user, the account's links with patients and clinics, the next three appointments with
+    # the upcoming total, order counts, recent orders, documents to sign, audit insert, the header's
+    # cart count (no session update within a minute of the last)
+    with django_assert_num_queries(9):
         assert client.get("/portal/").status_code == 200
