@@ -323,10 +323,58 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 # Empty: uploads are not scanned. Set: every upload is scanned, and refused while clamd cannot answer.
 CLAMD_ADDRESS = env_str("CLAMD_ADDRESS")
 CLAMD_TIMEOUT_SECONDS = env_int("CLAMD_TIMEOUT_SECONDS", 30, minimum=1)
+# Uploaded files (documents, signed copies, product pictures, cached page images) are never served
+# from a URL: views stream them after checking access. They live on local disk under MEDIA_ROOT or,
+# when STORAGE_S3_BUCKET is set, in an S3-compatible bucket (docs/configuration.md), which is what
+# several app servers share.
+STORAGE_S3_BUCKET = env_str("STORAGE_S3_BUCKET")
+if STORAGE_S3_BUCKET:
+    from botocore.config import Config as BotoConfig
+
+    _s3_kms_key = env_str("STORAGE_S3_KMS_KEY_ID")
+    _s3_addressing = env_str("STORAGE_S3_ADDRESSING_STYLE", "auto")
+    if _s3_addressing not in ("auto", "path", "virtual"):
+        raise ImproperlyConfigured(f"STORAGE_S3_ADDRESSING_STYLE must be auto, path or virtual; got {_s3_addressing!r}")
+    _default_storage: dict[str, object] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": STORAGE_S3_BUCKET,
+            "endpoint_url": env_str("STORAGE_S3_ENDPOINT_URL") or None,  # None: AWS itself
+            "region_name": env_str("STORAGE_S3_REGION") or None,
+            # No keys here: boto3 reads AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or the machine's role).
+            # Every object is encrypted at rest by the store: with this KMS key when one is named, else S3's own.
+            "object_parameters": (
+                {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": _s3_kms_key}
+                if _s3_kms_key
+                else {"ServerSideEncryption": "AES256"}
+            ),
+            # No ACL is sent, so objects stay private to the bucket's owner (S3's default); buckets with
+            # ACLs disabled (AWS's default since 2023) refuse any other ACL anyway. Never "public-read".
+            "default_acl": None,
+            # Nothing asks the storage for a URL, and nothing may: files reach browsers only through the
+            # access-checked views. Should code ever ask, it gets a signed link that expires in a minute.
+            "querystring_auth": True,
+            "querystring_expire": 60,
+            # A name already taken gets a new one; a stored file (a signed copy is evidence) is never replaced.
+            "file_overwrite": False,
+            # Bounded waits: a store that hangs costs 2 × (3 + 10) s at most, inside gunicorn's 30 s timeout.
+            "client_config": BotoConfig(
+                connect_timeout=3,
+                read_timeout=10,
+                retries={"max_attempts": 2, "mode": "standard"},
+                s3={"addressing_style": _s3_addressing},
+            ),
+        },
+    }
+else:
+    _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"base_url": None}}
+# How many app servers (machines or containers running gunicorn) serve the site. With more than one,
+# the system checks core.E003 and core.E004 require what they must share: Redis (REDIS_URL), and the
+# bucket above or a MEDIA_ROOT that every server mounts (MEDIA_ROOT_SHARED, e.g. NFS).
+APP_SERVERS = env_int("APP_SERVERS", 1, minimum=1)
+MEDIA_ROOT_SHARED = env_bool("MEDIA_ROOT_SHARED", False)
 STORAGES = {
-    # Uploaded files are never served from a public URL; views stream them
-    # after checking access.
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"base_url": None}},
+    "default": _default_storage,
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"

@@ -20,6 +20,7 @@ from tests.factories import (
     PatientFactory,
     PortalAccessFactory,
 )
+from tests.s3 import moto_endpoint, s3_storage  # noqa: F401 - fixtures: a local S3 server, a bucket as default storage
 
 
 @pytest.fixture(autouse=True)

@@ -9,9 +9,9 @@ import pypdfium2 as pdfium
 from django.http import FileResponse, Http404, HttpResponse
 from django.http.response import HttpResponseBase
 
-from patientportal.documents.files import UnacceptableFile, pdf_page_count, safe_download_name
+from patientportal.documents.files import UnacceptableFile, pdf_page_count, safe_download_name, sha256_hex
 from patientportal.documents.models import Document
-from patientportal.documents.preview import MAX_PAGES, pdf_page_png
+from patientportal.documents.preview import MAX_PAGES, cache_page_png, cached_page_png, pdf_page_png
 from patientportal.documents.selectors import signature_of
 from patientportal.documents.services import document_bytes
 
@@ -59,12 +59,22 @@ def document_pages(document: Document) -> range:
 
 
 def rendered_page(document: Document, page: int) -> HttpResponse:
-    if not document.is_pdf:
+    """A page of a PDF as a PNG, drawn once and then read from the cache kept next to the
+    document (`preview.cached_page_png`); the caller has checked access, as for the file."""
+    if not document.is_pdf or not 1 <= page <= MAX_PAGES:
         raise Http404
-    try:
-        return png_response(pdf_page_png(document_bytes(document), page))
-    except (IndexError, pdfium.PdfiumError):
-        raise Http404 from None
+    png = cached_page_png(document, page)
+    if png is None:
+        data = document_bytes(document)
+        try:
+            png = pdf_page_png(data, page)
+        except (IndexError, pdfium.PdfiumError):
+            raise Http404 from None
+        # Kept under the recorded hash only when it is these bytes' hash: a file changed behind the
+        # portal's back (staff see the integrity warning) is shown as it is, never kept as the original.
+        if sha256_hex(data) == document.sha256:
+            cache_page_png(document, page, png)
+    return png_response(png)
 
 
 def signed_copy_response(document: Document) -> FileResponse:

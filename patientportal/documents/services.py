@@ -41,7 +41,7 @@ from patientportal.documents.files import (
 )
 from patientportal.documents.machines import SIGNATURE_REQUEST, signature_event
 from patientportal.documents.models import Document, Signature, SignatureRequest
-from patientportal.documents.preview import MAX_PAGES
+from patientportal.documents.preview import MAX_PAGES, page_images_delete
 from patientportal.documents.signature_input import Stroke
 from patientportal.documents.signed_copy import build_signed_copy, signed_copy_possible
 from patientportal.patients.links import record_link_query
@@ -363,6 +363,15 @@ def document_bytes(document: Document) -> bytes:
     with document.file.open("rb") as handle:
         data: bytes = handle.read()
     return data
+
+
+def document_files_delete(document: Document) -> None:
+    """Delete a document's stored file and the page images cached for it, wherever they are
+    stored (local disk or the bucket). Django never deletes the file of a deleted row, so
+    whatever comes to delete or purge documents (nothing does yet: they are kept, and a signed
+    one is evidence) calls this once the row is gone."""
+    page_images_delete(document)
+    document.file.delete(save=False)
 
 
 def document_integrity_ok(document: Document) -> bool:
