@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run test test-fast install lint format lock
+.PHONY: run test test-fast install lint format lock bench bench-scale wrk-installed
 
 # Every package pinned, with the hashes of its files (pip-tools): pip refuses anything else.
 # The project itself is installed on top, its dependencies already being there.
@@ -43,6 +43,28 @@ lint: install
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/mypy
 	$(PY) manage.py makemigrations --check --dry-run
+
+## The HTTP benchmark (scripts/bench_http.py): gunicorn with production settings on PostgreSQL,
+## wrk against each hot page and a Django hello world. `bench` rebuilds the demo data in database
+## portal_bench; `bench-scale` uses the seed_scale data set in portal_scale, building it first
+## when that database does not exist (SCALE_PATIENTS, default 1,000,000: about 10 minutes).
+BENCH_ARGS ?=
+SCALE_PATIENTS ?= 1000000
+PG_ADMIN ?= postgres://postgres@127.0.0.1:5432
+wrk-installed:
+	@command -v wrk >/dev/null || { [ "$$(id -u)" -eq 0 ] && apt-get install -y -q wrk || sudo apt-get install -y -q wrk; }
+
+bench: install wrk-installed
+	$(PY) scripts/bench_http.py --data demo $(BENCH_ARGS)
+
+bench-scale: install wrk-installed
+	@if ! psql "$(PG_ADMIN)/portal_scale" -tAc "select 1 from clinics_clinic limit 1" 2>/dev/null | grep -q 1; then \
+		psql "$(PG_ADMIN)/postgres" -qc "DROP DATABASE IF EXISTS portal_scale" -c "CREATE DATABASE portal_scale" && \
+		DATABASE_URL=$(PG_ADMIN)/portal_scale $(PY) manage.py migrate --noinput && \
+		DATABASE_URL=$(PG_ADMIN)/portal_scale $(PY) manage.py createcachetable && \
+		DATABASE_URL=$(PG_ADMIN)/portal_scale $(PY) manage.py seed_scale --patients $(SCALE_PATIENTS); \
+	else DATABASE_URL=$(PG_ADMIN)/portal_scale $(PY) manage.py migrate --noinput; fi
+	$(PY) scripts/bench_http.py --data scale $(BENCH_ARGS)
 
 format: install
 	$(VENV)/bin/ruff check --fix .

@@ -325,7 +325,7 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=5)
     parser.add_argument("--only", help="run only the pages whose name contains this text")
     parser.add_argument("--json", type=Path, help="also write every run's figures to this file")
-    parser.add_argument("--clinic", default="scale-clinic", help="scale data: the big clinic's slug")
+    parser.add_argument("--clinic", default="metro-health", help="scale data: the big clinic's slug")
     parser.add_argument("--patient-email", default="scale-patient@example.com")
     parser.add_argument("--staff-email", default="scale-staff@example.com")
     parser.add_argument("--password", default="scale-password-123")
@@ -358,7 +358,9 @@ def main() -> None:
         )
     port = free_port()
     with tempfile.TemporaryDirectory() as folder:
-        env = server_env(data.database_url, port, f"{folder}/static", f"{folder}/media")
+        # The demo data's files go to a folder of the run; seed_scale's sample files are in the project's media/.
+        media = f"{folder}/media" if args.data == "demo" else str(ROOT / "media")
+        env = server_env(data.database_url, port, f"{folder}/static", media)
         if args.data == "demo":
             print("Building the demo data in", data.database_url, flush=True)
             build_demo_database(env, data.database_url)
