@@ -3,15 +3,20 @@ dimensions, virus-scanned when a scanner is configured, re-encoded (which
 drops metadata such as GPS positions) and given a thumbnail for the shop grid."""
 
 import io
+import logging
 import secrets
+from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.core.files.storage import Storage
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
 from patientportal.core import virus_scan
+
+logger = logging.getLogger(__name__)
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_PIXELS = 40_000_000
@@ -57,3 +62,14 @@ def process_product_image(upload: UploadedFile[bytes]) -> tuple[ContentFile[byte
         ContentFile(_encode(image, FULL_SIZE), name=f"{name}.webp"),
         ContentFile(_encode(image, THUMBNAIL_SIZE), name=f"{name}-thumb.webp"),
     )
+
+
+def picture_files_delete(storage: Storage, names: Iterable[str]) -> None:
+    """Delete the stored files of a picture no product shows any more (its full size and its
+    thumbnail), on local disk or in the bucket. Never fails the caller: it runs once the change is
+    committed, and a file left behind costs only space (it is logged, for whoever tidies up)."""
+    for name in names:
+        try:
+            storage.delete(name)
+        except Exception as error:  # noqa: BLE001 - a full disk or an unreachable store must not fail the save
+            logger.warning("Product picture file %s not deleted (%s).", name, type(error).__name__)

@@ -52,6 +52,10 @@ class Document(models.Model):
     content_type = models.CharField(max_length=100)
     size = models.PositiveIntegerField()
     sha256 = models.CharField(max_length=64)
+    # Counted once when the file is stored, so showing a PDF's pages never reads the file (on object
+    # storage every read downloads all of it). 0 when PDFium cannot open the PDF; None for any other
+    # type, or a PDF not counted yet (documents.services.document_page_count counts it then).
+    page_count = models.PositiveIntegerField(null=True, blank=True, editable=False)
     visible_in_portal = models.BooleanField(_("visible in portal"), default=False)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField(auto_now_add=True)

@@ -9,11 +9,11 @@ import pypdfium2 as pdfium
 from django.http import FileResponse, Http404, HttpResponse
 from django.http.response import HttpResponseBase
 
-from patientportal.documents.files import UnacceptableFile, pdf_page_count, safe_download_name, sha256_hex
+from patientportal.documents.files import safe_download_name, sha256_hex
 from patientportal.documents.models import Document
 from patientportal.documents.preview import MAX_PAGES, cache_page_png, cached_page_png, pdf_page_png
 from patientportal.documents.selectors import signature_of
-from patientportal.documents.services import document_bytes
+from patientportal.documents.services import document_bytes, document_page_count
 
 
 def file_response(handle: IO[bytes], *, content_type: str, title: str, inline: bool) -> FileResponse:
@@ -47,14 +47,10 @@ def _harden(response: HttpResponseBase) -> None:
 
 
 def document_pages(document: Document) -> range:
-    """The page numbers shown on the page; none for an image, or for a PDF that
-    cannot be opened (uploads are checked, so only a damaged stored file)."""
-    if not document.is_pdf:
-        return range(0)
-    try:
-        count = pdf_page_count(document_bytes(document))
-    except UnacceptableFile:
-        return range(0)
+    """The page numbers shown on the page, from the count stored with the document (the file is
+    not read); none for an image, or for a PDF that PDFium cannot open (uploads are checked, so
+    only a damaged stored file)."""
+    count = document_page_count(document) or 0
     return range(1, min(count, MAX_PAGES) + 1)
 
 

@@ -63,7 +63,7 @@ def pending_signature_count(*, patient: Patient) -> int:
 def portal_document_get(*, patient: Patient, document_id: int) -> Document:
     """A document the patient may see; hidden, another patient's or clinic's is 404."""
     try:
-        return (
+        document = (
             Document.objects.for_patient(patient)
             .in_portal()
             .select_related("signature_request__signature")
@@ -71,6 +71,18 @@ def portal_document_get(*, patient: Patient, document_id: int) -> Document:
         )
     except Document.DoesNotExist:
         raise Http404 from None
+    # Its patient is the one asked for, and a document's clinic is its patient's (its signature
+    # request's too): the audit records and timeline events of every view name them, and need not
+    # load them again.
+    document.patient = patient
+    if document.clinic_id == patient.clinic_id:
+        document.clinic = patient.clinic
+    signature_request = signature_request_of(document)
+    if signature_request is not None and signature_request.patient_id == patient.pk:
+        signature_request.patient = patient
+        if signature_request.clinic_id == patient.clinic_id:
+            signature_request.clinic = patient.clinic
+    return document
 
 
 def staff_document_get(*, clinic: Clinic, document_id: int) -> Document:

@@ -71,11 +71,13 @@ def document_upload(
     and, unless the caller announces several together, the signers are emailed."""
     # Judged before the transaction opens: the virus scan can take seconds.
     content_type = judge_upload(data, filename=filename, claimed_type=claimed_type)  # UnacceptableFile for the form
+    page_count = _page_count_of(data, content_type)  # counted now, in memory, so showing it never reads the file
     with transaction.atomic():
         return _document_store(
             patient=patient,
             data=data,
             content_type=content_type,
+            page_count=page_count,
             doc_type=doc_type,
             title=title,
             actor=actor,
@@ -91,6 +93,7 @@ def _document_store(
     patient: Patient,
     data: bytes,
     content_type: str,
+    page_count: int | None,
     doc_type: str,
     title: str,
     actor: User,
@@ -114,6 +117,7 @@ def _document_store(
         content_type=content_type,
         size=len(data),
         sha256=sha256_hex(data),
+        page_count=page_count,
         visible_in_portal=visible_in_portal or signature_due_days is not None,
         uploaded_by=actor,
     )
@@ -363,6 +367,40 @@ def document_bytes(document: Document) -> bytes:
     with document.file.open("rb") as handle:
         data: bytes = handle.read()
     return data
+
+
+def _page_count_of(data: bytes, content_type: str) -> int | None:
+    """What `Document.page_count` holds for these bytes: PDFium's count for a PDF (0 when it cannot
+    open it: nothing to show, and no reason to try again on every view), None for any other type."""
+    if content_type != PDF:
+        return None
+    try:
+        return pdf_page_count(data)
+    except UnacceptableFile:
+        return 0
+
+
+def document_page_count(document: Document) -> int | None:
+    """The PDF's number of pages as stored with it; None for any other type. The pages showing a
+    document list its page images from this and never read the file (on object storage a read is a
+    download of the whole file).
+
+    A PDF still without a count is one whose file migration 0005 could not read (or a row written
+    around the services): it is read and counted here, once, and the count is kept, so the next view
+    reads nothing. If its file is missing, nothing is kept and no pages are shown (it is tried again
+    next time). Kept with a plain UPDATE of that column only, unaudited: a fact about bytes that never
+    change, like the size and hash, not a change anyone made; a signed document may take it too
+    (its file and what it is stay final, in the model and in the database trigger)."""
+    if not document.is_pdf:
+        return None
+    if document.page_count is None:
+        try:
+            data = document_bytes(document)
+        except FileNotFoundError:
+            return None
+        document.page_count = _page_count_of(data, document.content_type)
+        Document.objects.filter(pk=document.pk, page_count__isnull=True).update(page_count=document.page_count)
+    return document.page_count
 
 
 def document_files_delete(document: Document) -> None:
