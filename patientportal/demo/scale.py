@@ -72,7 +72,7 @@ from patientportal.documents.consent import (
     CONSENT_VERSION,
     text_sha256,
 )
-from patientportal.documents.files import sha256_hex
+from patientportal.documents.files import pdf_page_count, sha256_hex
 from patientportal.documents.models import Document, Signature, SignatureEvent, SignatureRequest
 from patientportal.documents.signature_input import typed_signature_png
 from patientportal.orders.choices import Approval, OrderStatus, PaymentStatus
@@ -306,8 +306,8 @@ REFUND = Table(Refund, "id payment_id amount_cents reference reason actor_id cre
 DOCUMENT = Table(
     Document,
     (
-        "id clinic_id patient_id doc_type title description file content_type size sha256 visible_in_portal "
-        "uploaded_by_id uploaded_at"
+        "id clinic_id patient_id doc_type title description file content_type size sha256 page_count "
+        "visible_in_portal uploaded_by_id uploaded_at"
     ),
 )
 SIGNATURE_REQUEST = Table(
@@ -782,6 +782,7 @@ class Samples:
     document_name: str
     document_size: int
     document_sha256: str
+    document_page_count: int
     signature_image_name: str
     signed_copy_name: str
     signed_copy_sha256: str
@@ -805,6 +806,7 @@ def store_samples() -> Samples:
         document_name=document_name,
         document_size=len(document),
         document_sha256=sha256_hex(document),
+        document_page_count=pdf_page_count(document),
         signature_image_name=image_name,
         signed_copy_name=copy_name,
         signed_copy_sha256=sha256_hex(signed_copy),
@@ -1507,6 +1509,7 @@ class ScaleData:
                     "application/pdf",
                     samples.document_size,
                     samples.document_sha256,
+                    samples.document_page_count,
                     visible,
                     staff.id,
                     uploaded,
