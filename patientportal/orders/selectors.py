@@ -1,10 +1,15 @@
-from django.db.models import Count, Q, QuerySet
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import cast
+
+from django.db.models import Count, IntegerField, Q, QuerySet, Subquery
 from django.http import Http404
 
 from patientportal.clinics.models import Clinic
 from patientportal.orders.choices import Approval, OrderStatus
 from patientportal.orders.models import Order
 from patientportal.patients.models import Patient
+from patientportal.patients.selectors import rows_beyond
 
 # The filters of each queue of the staff orders page.
 STAFF_QUEUES: dict[str, dict[str, object]] = {
@@ -14,6 +19,9 @@ STAFF_QUEUES: dict[str, dict[str, object]] = {
     "unpaid": {"status": OrderStatus.PENDING, "approval__in": [Approval.NOT_NEEDED, Approval.APPROVED]},
     "all": {},
 }
+# "All orders" is the record of every order: the latest are what is looked for. The
+# other queues are work to do, first come first served.
+NEWEST_FIRST_QUEUES = frozenset({"all"})
 
 
 def orders_for_patient(*, patient: Patient) -> QuerySet[Order]:
@@ -39,17 +47,61 @@ def order_get_for_clinic(*, clinic: Clinic, order_id: int) -> Order:
     return order
 
 
-def staff_queue(*, clinic: Clinic, queue: str) -> QuerySet[Order]:
-    filters = STAFF_QUEUES.get(queue, STAFF_QUEUES["all"])
-    return Order.objects.for_clinic(clinic).filter(**filters).select_related("patient").order_by("created_at", "id")
+@dataclass(frozen=True)
+class OrderPage:
+    orders: list[Order]
+    has_previous: bool
+    has_next: bool
+    newest_first: bool
 
 
-def queue_counts(*, clinic: Clinic) -> dict[str, int]:
-    return {
-        name: Order.objects.for_clinic(clinic).filter(**filters).count()
+def staff_queue_page(
+    *, clinic: Clinic, queue: str, size: int, after: int | None = None, before: int | None = None
+) -> OrderPage:
+    """One page of a staff queue: the first, or the page after the order `after` or
+    before the order `before` (ids; its place in the order is looked up in the same
+    query). Ordered by when the order was placed, then id, so orders placed at the same
+    moment keep their place; the indexes order_queue_idx and order_queue_status_idx give
+    that order, and no total is counted. An id that is not one of the clinic's orders
+    gives an empty page: the caller starts again at the first."""
+    newest_first = queue in NEWEST_FIRST_QUEUES
+    orders = Order.objects.for_clinic(clinic).filter(**STAFF_QUEUES.get(queue, STAFF_QUEUES["all"]))
+    cursor_id = before if before is not None else after
+    backwards = before is not None
+    descending = newest_first != backwards  # the direction the query reads in
+    if cursor_id is not None:
+        cursor = Order.objects.for_clinic(clinic).filter(pk=cursor_id).order_by()
+        orders = orders.filter(
+            rows_beyond(("created_at", "id"), (Subquery(cursor.values("created_at")), cursor_id), backwards=descending)
+        )
+    order = ("-created_at", "-id") if descending else ("created_at", "id")
+    rows = list(orders.select_related("patient").order_by(*order)[: size + 1])
+    more = len(rows) > size
+    rows = rows[:size]
+    if backwards:
+        rows.reverse()
+        return OrderPage(rows, has_previous=more, has_next=True, newest_first=newest_first)
+    return OrderPage(rows, has_previous=cursor_id is not None, has_next=more, newest_first=newest_first)
+
+
+class _CountUpTo(Subquery):
+    """How many rows a query with a LIMIT gives: counts no further than the limit."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) AS counted)"
+    output_field = IntegerField()
+
+
+def queue_counts(*, clinic: Clinic, up_to: int) -> dict[str, int]:
+    """The number of orders in each work queue, in one query, counting no further than
+    `up_to` + 1 in each (shown as "more than"): each count reads at most that many
+    entries of order_queue_status_idx, however many orders the clinic has."""
+    counts = {
+        name: _CountUpTo(Order.objects.for_clinic(clinic).filter(**filters).order_by().values("pk")[: up_to + 1])
         for name, filters in STAFF_QUEUES.items()
         if name != "all"
     }
+    row: Mapping[str, object] = Clinic.objects.filter(pk=clinic.pk).values(**counts).get()
+    return {name: cast(int, row[name]) for name in counts}
 
 
 def dashboard_counts(*, patient: Patient) -> dict[str, int]:

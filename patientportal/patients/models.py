@@ -2,6 +2,7 @@ import datetime
 
 from django.conf import settings
 from django.db import models
+from django.db.models import F
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -23,7 +24,8 @@ class PatientQuerySet(models.QuerySet["Patient"]):
 class Patient(models.Model):
     """A clinic's record of a person. Exists whether or not they use the portal."""
 
-    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="patients")
+    # Not indexed on its own: patient_clinic_name_id_idx starts with the clinic.
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="patients", db_index=False)
     first_name = models.CharField(_("first name"), max_length=100)
     last_name = models.CharField(_("last name"), max_length=100)
     date_of_birth = models.DateField(_("date of birth"))
@@ -40,8 +42,16 @@ class Patient(models.Model):
 
     class Meta:
         ordering = ["last_name", "first_name", "id"]
+        # Which query uses each index: docs/performance.md. On PostgreSQL, migration 0003
+        # also adds the trigram indexes of the search (name, email, phone digits), which
+        # Django cannot declare here without breaking SQLite.
         indexes = [
-            models.Index(Lower("last_name"), Lower("first_name"), "clinic", name="patient_clinic_name_idx"),
+            # The patient list and search results, by name, a page at a time (keyset).
+            models.Index(
+                F("clinic"), Lower("last_name"), Lower("first_name"), F("id"), name="patient_clinic_name_id_idx"
+            ),
+            # Search by date of birth.
+            models.Index(fields=["clinic", "date_of_birth"], name="patient_clinic_birth_idx"),
         ]
 
     def __str__(self) -> str:

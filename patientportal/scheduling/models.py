@@ -100,11 +100,20 @@ class Appointment(models.Model):
     """A booked visit. `ends_at` is kept with `starts_at` and the duration by the
     scheduling services, so overlaps can be found in the database."""
 
-    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="appointments")
-    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="appointments")
-    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="appointments")
-    appointment_type = models.ForeignKey(AppointmentType, on_delete=models.PROTECT, related_name="appointments")
-    location = models.ForeignKey(Location, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    # Clinic, patient and provider are not indexed on their own: the indexes of Meta start
+    # with them. Nothing looks appointments up by type or location, and types and
+    # locations are made inactive, never deleted: no index for those either.
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="appointments", db_index=False)
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.PROTECT, related_name="appointments", db_index=False
+    )
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="appointments", db_index=False)
+    appointment_type = models.ForeignKey(
+        AppointmentType, on_delete=models.PROTECT, related_name="appointments", db_index=False
+    )
+    location = models.ForeignKey(
+        Location, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
     starts_at = models.DateTimeField(_("starts at"))
     duration_minutes = models.PositiveIntegerField(
         _("duration (minutes)"), validators=[MinValueValidator(MIN_DURATION), MaxValueValidator(MAX_DURATION)]
@@ -127,6 +136,7 @@ class Appointment(models.Model):
 
     class Meta:
         ordering = ["starts_at", "id"]
+        # Which query uses each index: docs/performance.md.
         indexes = [
             models.Index(fields=["patient", "starts_at"]),
             models.Index(fields=["clinic", "starts_at"]),

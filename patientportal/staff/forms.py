@@ -10,12 +10,32 @@ from patientportal.clinics.models import Clinic
 
 
 class PatientSearchForm(forms.Form):
+    # What a query means is decided by patients.selectors.patient_query.
     q = forms.CharField(
         label=_("Search patients"),
         required=False,
         max_length=100,
-        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Name, email or phone")}),
+        help_text=_(
+            "A name or part of one, an email address or its beginning (with the @), "
+            "a phone number, or a date of birth (1980-05-17 or 5/17/1980)."
+        ),
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Name, email, phone or date of birth")}),
     )
+
+
+class ListPageForm(forms.Form):
+    """Where a long list goes on from (its Next and Previous links): after or before
+    the row with this id. Anything else, such as an old `page=3`, starts at the top."""
+
+    after = forms.IntegerField(required=False, min_value=1)
+    before = forms.IntegerField(required=False, min_value=1)
+
+    def place(self) -> tuple[int | None, int | None]:
+        """(after, before); at most one of them."""
+        if not self.is_valid():
+            return None, None
+        before = self.cleaned_data["before"]
+        return (None, before) if before is not None else (self.cleaned_data["after"], None)
 
 
 class PatientForm(forms.Form):
@@ -77,3 +97,19 @@ class InvitationSendForm(forms.Form):
             "required": _("Enter how many hours the link should work, for example 48."),
         },
     )
+
+
+class ScheduleProvidersForm(forms.Form):
+    """Whose appointments the day's schedule shows: one provider, or a page of the
+    providers who have appointments that day (a large clinic has hundreds of providers).
+    The page looks the provider up among the clinic's own; the picker is drawn by the
+    template (a hundred options through Django's widget templates took 20 ms)."""
+
+    provider = forms.IntegerField(required=False, min_value=1)
+    page = forms.IntegerField(required=False, min_value=1)
+
+    def provider_id(self) -> int | None:
+        return self.cleaned_data["provider"] if self.is_valid() else None
+
+    def page_number(self) -> int:
+        return (self.cleaned_data["page"] if self.is_valid() else None) or 1

@@ -5,7 +5,6 @@ from collections.abc import Callable
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -21,7 +20,11 @@ from patientportal.orders.models import Order
 from patientportal.payments import services as payments
 from patientportal.payments.errors import PaymentError
 from patientportal.staff.access import StaffRequest, staff_view
+from patientportal.staff.forms import ListPageForm
 
+ORDERS_PER_PAGE = 30
+# The tabs count no further than this (shown as "1,000+").
+QUEUE_COUNTS_UP_TO = 1_000
 ORDER_ROLES = (Role.OWNER, Role.ADMIN, Role.STAFF)
 QUEUE_TITLES = {
     "awaiting": gettext_lazy("Awaiting approval"),
@@ -45,8 +48,14 @@ def order_queue(request: StaffRequest) -> HttpResponse:
     queue = request.GET.get("queue", "awaiting")
     if queue not in QUEUE_TITLES:
         queue = "awaiting"
-    page = Paginator(selectors.staff_queue(clinic=clinic, queue=queue), 30).get_page(request.GET.get("page"))
-    orders.order_queue_viewed(clinic=clinic, queue=queue, orders=list(page.object_list), actor=request.user)
+    after, before = ListPageForm(request.GET).place()
+    page = selectors.staff_queue_page(clinic=clinic, queue=queue, size=ORDERS_PER_PAGE, after=after, before=before)
+    if not page.orders and (after or before):
+        # The order the link went on from is not one of this clinic's: from the top.
+        page = selectors.staff_queue_page(clinic=clinic, queue=queue, size=ORDERS_PER_PAGE)
+    # The event names the orders by id, oldest first, whichever way the tab lists them.
+    shown = sorted(page.orders, key=lambda order: order.pk)
+    orders.order_queue_viewed(clinic=clinic, queue=queue, orders=shown, actor=request.user)
     return render(
         request,
         "staff/orders/queue.html",
@@ -54,8 +63,8 @@ def order_queue(request: StaffRequest) -> HttpResponse:
             "queue": queue,
             "queues": QUEUE_TITLES,
             "page": page,
-            "counts": selectors.queue_counts(clinic=clinic),
-            "extra_query": f"queue={queue}",
+            "counts": selectors.queue_counts(clinic=clinic, up_to=QUEUE_COUNTS_UP_TO),
+            "counts_up_to": QUEUE_COUNTS_UP_TO,
         },
     )
 

@@ -22,9 +22,12 @@ from patientportal.scheduling import selectors, services
 from patientportal.scheduling.errors import SchedulingError
 from patientportal.scheduling.models import Appointment
 from patientportal.staff.access import StaffRequest, staff_view
+from patientportal.staff.forms import ScheduleProvidersForm
 from patientportal.staff.scheduling_forms import SETUP_FORMS, AppointmentForm, AppointmentStatusForm, ScheduleDayForm
 
 SETUP_ROLES = (Role.OWNER, Role.ADMIN)
+# The schedule without a chosen provider shows this many providers' appointments a page.
+PROVIDERS_PER_PAGE = 5
 SETUP_TITLES = {
     "providers": gettext_lazy("Providers"),
     "locations": gettext_lazy("Locations"),
@@ -34,20 +37,40 @@ SETUP_TITLES = {
 
 @staff_view()
 def schedule_day(request: StaffRequest) -> HttpResponse:
+    """The clinic's day: the appointments of one provider, or of a page of the providers
+    who have appointments that day; every provider's count comes from the database."""
     clinic = request.clinic
     asked = ScheduleDayForm(request.GET)
     day = asked.day(clinic)
     if request.GET.get("date") and not asked.is_valid():
         messages.warning(request, _("That date was not understood, so today is shown. Use the date picker."))
     form = ScheduleDayForm(initial={"date": day})
-    appointments = list(selectors.appointments_for_day(clinic=clinic, day=day))
+    providers = selectors.providers_on_day(clinic=clinic, day=day)
+    picked = ScheduleProvidersForm(request.GET)
+    chosen = next((item for item in providers if item.provider_id == picked.provider_id()), None)
+    provider_page = None
+    if chosen is not None:
+        shown = [chosen]
+    else:
+        busy = [item for item in providers if item.total]
+        provider_page = Paginator(busy, PROVIDERS_PER_PAGE).get_page(picked.page_number())
+        shown = list(provider_page.object_list)
+    appointments = (
+        list(selectors.appointments_for_day(clinic=clinic, day=day, provider_ids=[item.provider_id for item in shown]))
+        if any(item.total for item in shown)
+        else []
+    )
     services.schedule_viewed(clinic=clinic, day=day, appointments=appointments, actor=request.user)
     return render(
         request,
         "staff/schedule_day.html",
         {
             "form": form,
+            "providers": providers,
+            "providers_per_page": PROVIDERS_PER_PAGE,
             "day": day,
+            "chosen": chosen,
+            "provider_page": provider_page,
             "appointments": appointments,
             "previous_day": day - datetime.timedelta(days=1),
             "next_day": day + datetime.timedelta(days=1),

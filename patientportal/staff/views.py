@@ -1,7 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -21,11 +20,11 @@ from patientportal.patients import selectors as patient_selectors
 from patientportal.patients import services as patient_services
 from patientportal.patients.choices import InvitationStatus
 from patientportal.patients.models import Patient
-from patientportal.scheduling.choices import FREEING_STATUSES
-from patientportal.scheduling.selectors import appointments_for_day, appointments_for_patient_staff
+from patientportal.scheduling.selectors import appointments_for_patient_staff, booked_count_for_day
 from patientportal.staff.access import StaffRequest, staff_view
 from patientportal.staff.forms import (
     InvitationSendForm,
+    ListPageForm,
     PatientForm,
     PatientSearchForm,
     PortalEnableForm,
@@ -33,6 +32,10 @@ from patientportal.staff.forms import (
 )
 
 PATIENTS_PER_PAGE = 25
+# The home page counts no further than these (shown as "10,000+"): exact counts of a clinic
+# of 100,000 patients and thousands of appointments a day would be read on every load.
+HOME_PATIENTS_UP_TO = 10_000
+HOME_COUNTS_UP_TO = 1_000
 RECORD_APPOINTMENTS = 25
 RECORD_DOCUMENTS = 10  # the newest on the record; all of them on the patient's documents page
 
@@ -53,28 +56,46 @@ def home(request: StaffRequest) -> HttpResponse:
         request,
         "staff/home.html",
         {
-            "patient_count": Patient.objects.for_clinic(clinic).count(),
-            "today_count": appointments_for_day(clinic=clinic, day=today).exclude(status__in=FREEING_STATUSES).count(),
+            "patient_count": patient_selectors.patient_count(clinic=clinic, up_to=HOME_PATIENTS_UP_TO),
+            "patients_up_to": HOME_PATIENTS_UP_TO,
+            "today_count": booked_count_for_day(clinic=clinic, day=today, up_to=HOME_COUNTS_UP_TO),
             "low_stock_count": low_stock_count(clinic=clinic),
-            "order_counts": queue_counts(clinic=clinic),
+            "order_counts": queue_counts(clinic=clinic, up_to=HOME_COUNTS_UP_TO),
+            "counts_up_to": HOME_COUNTS_UP_TO,
         },
     )
 
 
 @staff_view()
 def patient_list(request: StaffRequest) -> HttpResponse:
+    """The clinic's patients by name, or those a search finds, a page at a time (Next and
+    Previous; no total, which would count a whole clinic on every page)."""
     clinic = request.clinic
     form = PatientSearchForm(request.GET)
-    query = form.cleaned_data["q"] if form.is_valid() else ""
-    patients = patient_selectors.patient_search(clinic=clinic, query=query)
-    page = Paginator(patients, PATIENTS_PER_PAGE).get_page(request.GET.get("page"))
+    text = form.cleaned_data["q"] if form.is_valid() else ""
+    query = patient_selectors.patient_query(text)
+    after, before = ListPageForm(request.GET).place()
+    page = patient_selectors.patient_page(
+        clinic=clinic, query=query, size=PATIENTS_PER_PAGE, after=after, before=before
+    )
+    if not page.patients and (after or before):
+        # The patient the link went on from is not one of this clinic's (any more): from the top.
+        after = before = None
+        page = patient_selectors.patient_page(clinic=clinic, query=query, size=PATIENTS_PER_PAGE)
     audit.record(
         action="patients.patient_list.viewed",
         actor=request.user,
         clinic=clinic,
-        metadata={"page": page.number, "searched": bool(query), "shown": len(page.object_list)},
+        metadata={
+            "first_page": after is None and before is None,
+            "searched": bool(query.kind),
+            "search_kind": str(query.kind),
+            "shown": len(page.patients),
+        },
     )
-    return render(request, "staff/patient_list.html", {"form": form, "page": page, "query": query})
+    return render(
+        request, "staff/patient_list.html", {"form": form, "page": page, "query": text, "search_kind": query.kind}
+    )
 
 
 @staff_view()

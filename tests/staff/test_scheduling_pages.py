@@ -1,8 +1,10 @@
 import datetime
+import re
 
 import pytest
 from django.utils import timezone
 
+from patientportal.audit.models import AuditEvent
 from patientportal.scheduling.choices import AppointmentStatus
 from patientportal.scheduling.models import Appointment, Provider
 from tests.access_matrix import assert_staff_url_is_scoped
@@ -190,3 +192,129 @@ def test_all_appointments_of_a_patient_are_listed_page_by_page(world):
     assert len(first.context["page"].object_list) == 25 and "30 appointments, latest first" in first.text
     assert len(client.get(f"/staff/alpha/patients/{world.p1.pk}/appointments/?page=2").context["page"].object_list) == 5
     assert_staff_url_is_scoped(world, f"/staff/alpha/patients/{world.p1.pk}/appointments/")
+
+
+@pytest.fixture
+def busy_day(world):
+    """March 4, 2030 at Alpha Clinic: Dr. Ana has two booked appointments and a cancelled one,
+    Dr. Ben one, Dr. Cy none; Dr. Dee, no longer active, still has one."""
+    providers = {
+        name: ProviderFactory(clinic=world.clinic_a, name=name, credentials="", active=name != "Dr. Dee")
+        for name in ("Dr. Ana", "Dr. Ben", "Dr. Cy", "Dr. Dee")
+    }
+    noon = datetime.datetime(2030, 3, 4, 17, 0, tzinfo=datetime.UTC)
+
+    def book(name, hours, status=AppointmentStatus.SCHEDULED, patient=None):
+        return AppointmentFactory(
+            patient=patient or world.p1,
+            provider=providers[name],
+            starts_at=noon + datetime.timedelta(hours=hours),
+            status=status,
+        )
+
+    appointments = {
+        "ana": [
+            book("Dr. Ana", 1),
+            book("Dr. Ana", -1, patient=world.p2),
+            book("Dr. Ana", 2, AppointmentStatus.CANCELLED),
+        ],
+        "ben": [book("Dr. Ben", 0)],
+        "dee": [book("Dr. Dee", 3)],
+    }
+    book("Dr. Ana", 24)  # the next day
+    ProviderFactory(clinic=world.clinic_b, name="Dr. Ana")
+    return providers, appointments
+
+
+def test_the_schedule_shows_one_providers_day_and_counts_everyones(world, busy_day):
+    providers, appointments = busy_day
+    response = client_for(world.staff_a).get(
+        f"/staff/alpha/schedule/?date=2030-03-04&provider={providers['Dr. Ana'].pk}"
+    )
+    ana = appointments["ana"]
+    assert [a.pk for a in response.context["appointments"]] == [ana[1].pk, ana[0].pk, ana[2].pk]
+    assert "Dr. Ana: 2 appointments booked" in response.text
+    options = re.findall(r"<option value=\"(\d*)\"( selected)?>([^<]*)</option>", response.text)
+    assert options == [
+        ("", "", "All providers with appointments, 5 at a time"),
+        (str(providers["Dr. Ana"].pk), " selected", "Dr. Ana: 2 booked, 1 cancelled or no-show"),
+        (str(providers["Dr. Ben"].pk), "", "Dr. Ben: 1 booked"),
+        (str(providers["Dr. Cy"].pk), "", "Dr. Cy: 0 booked"),
+        (str(providers["Dr. Dee"].pk), "", "Dr. Dee: 1 booked"),
+    ]
+    # The day links keep the provider.
+    assert f"?date=2030-03-05&amp;provider={providers['Dr. Ana'].pk}" in response.text
+    # Whom the page showed is what the audit event names.
+    [event] = AuditEvent.objects.filter(action="scheduling.schedule.viewed")
+    assert event.metadata["appointment_ids"] == [ana[1].pk, ana[0].pk, ana[2].pk]
+    assert event.metadata["patient_ids"] == sorted([world.p1.pk, world.p2.pk])
+
+
+def test_a_provider_with_nothing_that_day_says_so(world, busy_day):
+    providers, _appointments = busy_day
+    response = client_for(world.staff_a).get(
+        f"/staff/alpha/schedule/?date=2030-03-04&provider={providers['Dr. Cy'].pk}"
+    )
+    assert response.context["appointments"] == []
+    assert "Dr. Cy has no appointments on this day." in response.text
+
+
+def test_without_a_provider_the_schedule_shows_a_page_of_providers_with_appointments(world, busy_day):
+    _providers, appointments = busy_day
+    response = client_for(world.staff_a).get("/staff/alpha/schedule/?date=2030-03-04")
+    shown = [a.pk for a in response.context["appointments"]]
+    ana, ben, dee = appointments["ana"], appointments["ben"], appointments["dee"]
+    assert shown == [ana[1].pk, ben[0].pk, ana[0].pk, ana[2].pk, dee[0].pk]  # by start time
+    assert "Providers 1–3 of 3 with appointments on this day" in response.text
+    assert "Next providers" not in response.text
+
+
+def test_the_providers_are_shown_five_at_a_time(world):
+    start = datetime.datetime(2030, 3, 4, 14, 0, tzinfo=datetime.UTC)
+    for number in range(7):
+        AppointmentFactory(
+            patient=world.p1,
+            provider=ProviderFactory(clinic=world.clinic_a, name=f"Dr. {number}"),
+            starts_at=start + datetime.timedelta(minutes=number),
+        )
+    client = client_for(world.staff_a)
+    first = client.get("/staff/alpha/schedule/?date=2030-03-04")
+    assert [a.provider.name for a in first.context["appointments"]] == [f"Dr. {n}" for n in range(5)]
+    assert "Providers 1–5 of 7" in first.text and 'href="?date=2030-03-04&amp;page=2"' in first.text
+    second = client.get("/staff/alpha/schedule/?date=2030-03-04&page=2")
+    assert [a.provider.name for a in second.context["appointments"]] == ["Dr. 5", "Dr. 6"]
+    assert "Providers 6–7 of 7" in second.text and "Previous providers" in second.text
+
+
+def test_another_clinics_provider_cannot_be_picked(world, busy_day):
+    foreign = ProviderFactory(clinic=world.clinic_b)
+    AppointmentFactory(
+        patient=world.pb, provider=foreign, starts_at=datetime.datetime(2030, 3, 4, 15, tzinfo=datetime.UTC)
+    )
+    response = client_for(world.staff_a).get(f"/staff/alpha/schedule/?date=2030-03-04&provider={foreign.pk}")
+    assert response.context["chosen"] is None
+    assert "Bella" not in response.text
+    assert all(a.clinic_id == world.clinic_a.pk for a in response.context["appointments"])
+
+
+@pytest.mark.parametrize("count", [1, 30])
+def test_the_schedule_needs_the_same_number_of_queries_whatever_the_size(world, count, django_assert_num_queries):
+    provider = ProviderFactory(clinic=world.clinic_a)
+    start = datetime.datetime(2030, 3, 4, 14, 0, tzinfo=datetime.UTC)
+    for number in range(count):
+        AppointmentFactory(
+            patient=world.p1,
+            provider=provider if number % 2 == 0 else ProviderFactory(clinic=world.clinic_a),
+            starts_at=start + datetime.timedelta(minutes=10 * number),
+        )
+    client = client_for(world.staff_a)
+    client.get("/staff/alpha/schedule/?date=2030-03-04")
+    # session, user, membership with clinic, the providers with their counts, the
+    # appointments of the providers shown (with patient, provider, type and location),
+    # audit insert: one more than when every appointment of the day was built, for the counts
+    for url in (
+        "/staff/alpha/schedule/?date=2030-03-04",
+        f"/staff/alpha/schedule/?date=2030-03-04&provider={provider.pk}",
+    ):
+        with django_assert_num_queries(6):
+            client.get(url)
