@@ -183,7 +183,7 @@ def main() -> None:
         (patient, "/portal/documents/"),
         (patient, "/portal/documents/{first_pdf}/pages/1.png"),
         (staff, "/staff/harbor/patients/"),
-        (staff, "/staff/harbor/patients/?q=patient0&page=2"),
+        (staff, "/staff/harbor/patients/?q=patient0"),
         (staff, "/staff/harbor/schedule/"),
         (staff, "/staff/harbor/orders/?queue=all"),
         (staff, "/staff/harbor/products/"),

@@ -24,6 +24,7 @@ from functools import partial
 import stripe
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from patientportal.accounts.models import User
@@ -145,16 +146,21 @@ def cancel_unpaid_orders(*, now: datetime.datetime | None = None) -> list[str]:
     still processing, or flagged for staff to review, is left alone."""
     now = now or timezone.now()
     cancelled = []
+    # Only the orders past their clinic's limit are read: clinics choose among a few limits, so one
+    # condition per limit in use keeps this run to the overdue orders, not every payable one.
+    limits = Clinic.objects.values_list("unpaid_order_hours", flat=True).distinct().order_by()
+    overdue = Q()
+    for hours in limits:
+        overdue |= Q(clinic__unpaid_order_hours=hours, payable_since__lte=now - datetime.timedelta(hours=hours))
+    if not overdue:
+        return cancelled
     candidates = (
         Order.objects.payable()
         .select_related("clinic", "patient")
-        .filter(payable_since__isnull=False)
+        .filter(overdue)
         .exclude(payments__status__in=UNSETTLED)
     )
     for candidate in candidates:
-        assert candidate.payable_since is not None  # filtered on payable_since__isnull=False above
-        if now - candidate.payable_since < datetime.timedelta(hours=candidate.clinic.unpaid_order_hours):
-            continue
         with transaction.atomic():
             locked = order_lock(candidate)
             if not locked.is_payable or locked.payments.filter(status__in=UNSETTLED).exists():

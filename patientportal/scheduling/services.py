@@ -82,9 +82,15 @@ def _format_local(moment: datetime.datetime, zone: zoneinfo.ZoneInfo) -> str:
 def _refuse_overlap(
     *, provider: Provider, starts_at: datetime.datetime, ends_at: datetime.datetime, exclude_id: int | None
 ) -> None:
-    clashes = Appointment.objects.filter(provider=provider, starts_at__lt=ends_at, ends_at__gt=starts_at).exclude(
-        status__in=FREEING_STATUSES
-    )
+    # No visit lasts longer than MAX_DURATION, so one that overlaps started less than that before
+    # this one: the lower bound keeps the index range to a day, not the provider's whole history.
+    earliest_overlapping_start = starts_at - datetime.timedelta(minutes=MAX_DURATION)
+    clashes = Appointment.objects.filter(
+        provider=provider,
+        starts_at__gt=earliest_overlapping_start,
+        starts_at__lt=ends_at,
+        ends_at__gt=starts_at,
+    ).exclude(status__in=FREEING_STATUSES)
     if exclude_id is not None:
         clashes = clashes.exclude(pk=exclude_id)
     clash = clashes.order_by("starts_at").first()

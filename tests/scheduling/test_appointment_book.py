@@ -107,3 +107,13 @@ def test_cancelling_records_who_and_when(world, setup):
     appointment.refresh_from_db()
     assert (appointment.status, appointment.status_changed_by) == (AppointmentStatus.CANCELLED, world.owner_a)
     assert timezone.now() - appointment.status_changed_at < datetime.timedelta(seconds=5)
+
+
+def test_the_longest_visit_still_blocks_its_last_minute(world, setup):
+    # The overlap query looks back only MAX_DURATION (8 hours) from the new start: a visit of the
+    # maximum length that began 7 h 59 min earlier is still found; one that has just ended is not.
+    book(world, setup, NINE, minutes=8 * 60)
+    with pytest.raises(SchedulingError) as refused:
+        book(world, setup, NINE + (8 * 60 - 1) * MINUTE, minutes=30, patient=world.p2)
+    assert refused.value.code == "double_booked"
+    assert book(world, setup, NINE + 8 * 60 * MINUTE, minutes=30, patient=world.p2).starts_at == NINE + 8 * 60 * MINUTE
