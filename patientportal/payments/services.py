@@ -145,7 +145,7 @@ def cancel_unpaid_orders(*, now: datetime.datetime | None = None) -> list[str]:
     wanted: each order is re-checked under its lock. An order with a payment
     still processing, or flagged for staff to review, is left alone."""
     now = now or timezone.now()
-    cancelled = []
+    cancelled: list[str] = []
     # Only the orders past their clinic's limit are read: clinics choose among a few limits, so one
     # condition per limit in use keeps this run to the overdue orders, not every payable one.
     limits = Clinic.objects.values_list("unpaid_order_hours", flat=True).distinct().order_by()
