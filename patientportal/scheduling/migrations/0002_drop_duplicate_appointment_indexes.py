@@ -10,74 +10,21 @@ Not atomic: on PostgreSQL the indexes are dropped CONCURRENTLY, so bookings go o
 
 from django.db import migrations, models
 
+from patientportal.core.index_migrations import add_column_index, drop_column_indexes
+
 FIELDS = ("clinic", "patient", "provider", "appointment_type", "location")
-
-# Self-contained, as migrations should be: the same few helpers are in each app's index migration.
-
-
-def _postgres(schema_editor):
-    return schema_editor.connection.vendor == "postgresql"
-
-
-def _drop_index(schema_editor, name):
-    # CONCURRENTLY: reads and writes of the table go on while the index goes.
-    concurrently = "CONCURRENTLY " if _postgres(schema_editor) else ""
-    schema_editor.execute(f'DROP INDEX {concurrently}IF EXISTS "{name}"')
-
-
-def _add_index(schema_editor, model, index):
-    """Builds `index`; on PostgreSQL CONCURRENTLY, so the table can still be written
-    while a table of millions of rows is indexed, and again after a failed attempt,
-    which leaves an invalid index of that name behind."""
-    if not _postgres(schema_editor):
-        schema_editor.add_index(model, index)
-        return
-    _drop_if_invalid(schema_editor, index.name)
-    sql = str(index.create_sql(model, schema_editor, concurrently=True))
-    schema_editor.execute(sql.replace("INDEX CONCURRENTLY", "INDEX CONCURRENTLY IF NOT EXISTS", 1), params=None)
-
-
-def _drop_if_invalid(schema_editor, name):
-    with schema_editor.connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT NOT indisvalid FROM pg_index JOIN pg_class ON pg_class.oid = indexrelid WHERE relname = %s",
-            [name],
-        )
-        row = cursor.fetchone()
-    if row and row[0]:
-        _drop_index(schema_editor, name)
-
-
-def _drop_column_indexes(schema_editor, model, field_name):
-    """Drops the indexes on this one column: Django's index of a ForeignKey (and, on
-    PostgreSQL, the second, LIKE index of a CharField with db_index). The foreign key
-    constraint stays: AlterField would drop it and validate it again over every row."""
-    table = model._meta.db_table
-    column = model._meta.get_field(field_name).column
-    with schema_editor.connection.cursor() as cursor:
-        constraints = schema_editor.connection.introspection.get_constraints(cursor, table)
-    for name, info in constraints.items():
-        if info["index"] and not info["unique"] and not info["primary_key"] and info["columns"] == [column]:
-            _drop_index(schema_editor, name)
-
-
-def _add_column_index(schema_editor, model, field_name):
-    table = model._meta.db_table
-    column = model._meta.get_field(field_name).column
-    name = schema_editor._create_index_name(table, [column], suffix="")
-    _add_index(schema_editor, model, models.Index(fields=[field_name], name=name))
 
 
 def forwards(apps, schema_editor):
     Appointment = apps.get_model("scheduling", "Appointment")
     for field_name in FIELDS:
-        _drop_column_indexes(schema_editor, Appointment, field_name)
+        drop_column_indexes(schema_editor, Appointment, field_name)
 
 
 def backwards(apps, schema_editor):
     Appointment = apps.get_model("scheduling", "Appointment")
     for field_name in FIELDS:
-        _add_column_index(schema_editor, Appointment, field_name)
+        add_column_index(schema_editor, Appointment, field_name)
 
 
 class Migration(migrations.Migration):
