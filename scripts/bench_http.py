@@ -266,6 +266,8 @@ def check_page(port: int, path: str, cookies: dict[str, str]) -> None:
 def pages(data: DataSet, patient: dict, staff: dict) -> list[tuple[str, str, dict]]:
     staff_root = f"/staff/{data.clinic}"
     return [
+        ("hello signed in (reference)", "/bench/hello-signed-in/", patient),
+        ("portal frame (reference)", "/bench/portal-frame/", patient),
         ("portal dashboard", "/portal/", patient),
         ("portal appointments", "/portal/appointments/", patient),
         ("portal shop", "/portal/shop/", patient),
