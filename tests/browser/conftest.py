@@ -120,8 +120,31 @@ def assert_fits_the_screen(page) -> None:
     assert overflow <= 0, f"{page.url} is {overflow}px wider than the {page.viewport_size['width']}px screen"
 
 
+REGIONS_NAMED_LIKE_THEIR_PARENT = """() => {
+  const regions = 'section[aria-labelledby], section[aria-label], [role=region]';
+  const nameOf = (element) => (element.getAttribute('aria-label')
+    || (element.getAttribute('aria-labelledby') || '').split(' ')
+      .map((id) => (document.getElementById(id) || {}).textContent || '').join(' ')).replace(/\\s+/g, ' ').trim();
+  const found = [];
+  for (const region of document.querySelectorAll(regions)) {
+    for (let parent = region.parentElement?.closest(regions); parent; parent = parent.parentElement?.closest(regions)) {
+      if (nameOf(parent) === nameOf(region)) found.push(nameOf(region));
+    }
+  }
+  return found;
+}"""
+
+
+def assert_regions_are_named_apart(page) -> None:
+    """A screen reader's list of regions must not read "Items" inside "Items": a region
+    (a scrolling table, say) inside another is named for what it holds, not by the same heading."""
+    repeated = page.evaluate(REGIONS_NAMED_LIKE_THEIR_PARENT)
+    assert repeated == [], f"{page.url}: regions named like the region around them: {repeated}"
+
+
 def check_page(page, name: str) -> None:
-    """Screenshot the page, then check it fits the screen and passes axe."""
+    """Screenshot the page, then check it fits the screen, passes axe and names its regions apart."""
     screenshot(page, name)
     assert_fits_the_screen(page)
     assert_accessible(page)
+    assert_regions_are_named_apart(page)

@@ -117,15 +117,24 @@ def test_the_test_payment_page_belongs_to_the_orders_patient_only(world):
     assert order.payment_status == PaymentStatus.UNPAID
 
 
-def test_the_dashboard_counts_pending_and_ready_orders(world):
+def test_the_dashboard_counts_orders_in_progress_and_ready(world):
+    from patientportal.orders.choices import OrderStatus
     from patientportal.orders.services import order_mark_ready
 
     place_order(world)
+    processing = place_order(world)
+    pay(processing)
     ready = place_order(world)
     pay(ready)
     order_mark_ready(order=ready, actor=world.staff_a)
-    card = client_for(world.patient_user_1).get("/portal/").context["cards"][1][1]
-    assert (card["pending"], card["ready"]) == (1, 1)
+    processing.refresh_from_db()
+    assert processing.status == OrderStatus.PROCESSING
+    response = client_for(world.patient_user_1).get("/portal/")
+    card = response.context["cards"][1][1]
+    # Pending and Processing together, under a label that says so (not "Pending").
+    assert (card["pending"], card["ready"]) == (2, 1)
+    assert "<dt>In progress</dt>" in response.text
+    assert "<dt>Pending</dt>" not in response.text
 
 
 @pytest.mark.parametrize(("plan", "add_ons"), list(all_combinations()))

@@ -44,7 +44,11 @@ def test_an_account_with_two_records_switches_between_them(world):
     client = client_for(world.patient_user_1)
     first_page = client.get("/portal/")
     assert "Alpha Clinic" in first_page.text
-    assert "Bella Beta — Beta Clinic" in first_page.text  # the switcher offers the other record
+    # The switcher offers the other record, whole name and clinic, as a button.
+    assert (
+        f'<button type="submit" name="access" value="{second.pk}" class="record-option">'
+        '<strong>Bella Beta</strong> <span class="muted">Beta Clinic</span></button>'
+    ) in first_page.text
     client.post("/portal/switch/", {"access": second.pk})
     after = client.get("/portal/")
     assert "Hello, Bella" in after.text

@@ -93,6 +93,7 @@ def test_adding_from_the_product_page_and_refusals_show_next_to_the_quantity(wor
     added = client.post("/portal/cart/add/", {"product": catalogue["cream"].pk, "quantity": 2}, follow=True)
     assert "Added to your cart: Barrier Cream." in added.text
     assert '<span id="cart-count">2</span>' in added.text
+    assert '<span id="cart-count-label" class="visually-hidden"> items</span>' in added.text
     too_many = client.post("/portal/cart/add/", {"product": catalogue["cream"].pk, "quantity": 9})
     assert too_many.status_code == 400
     assert "Only 10 of Barrier Cream available; your cart would hold 11." in too_many.text
@@ -135,6 +136,10 @@ def test_cart_actions_with_htmx_return_the_drawer_with_the_new_count(world, cata
     assert response.status_code == 200
     assert '<h2 id="cart-drawer-title">' in response.text
     assert '<span id="cart-count" hx-swap-oob="true">4</span>' in response.text
+    assert '<span id="cart-count-label" class="visually-hidden" hx-swap-oob="true"> items</span>' in response.text
+    single = client.post(f"/portal/cart/items/{item.pk}/", {"quantity": 1}, HTTP_HX_REQUEST="true")
+    # A screen reader hears "Cart 1 item", not "Cart 1 items".
+    assert '<span id="cart-count-label" class="visually-hidden" hx-swap-oob="true"> item</span>' in single.text
     refused = client.post(f"/portal/cart/items/{item.pk}/", {"quantity": 50}, HTTP_HX_REQUEST="true")
     assert 'role="alert"' in refused.text and "Only 10 of Barrier Cream available" in refused.text
 
