@@ -66,6 +66,7 @@ _STAFF_SCHEDULING = "tests/staff/test_scheduling_pages.py::"
 _STAFF_PRODUCTS = "tests/staff/test_product_pages.py::"
 _STAFF_ORDERS = "tests/staff/test_order_queue.py::"
 _STAFF_DOCUMENTS = "tests/staff/test_document_pages.py::"
+_STAFF_SETTINGS = "tests/staff/test_clinic_settings_page.py::"
 
 # URL name → the tests that check who is refused, in the order of the URLconfs.
 ACCESS_TESTS: dict[str, tuple[str, ...]] = {
@@ -276,6 +277,11 @@ ACCESS_TESTS: dict[str, tuple[str, ...]] = {
     "staff:team_remove": (
         *STAFF_RECORD,
         "tests/clinics/test_staff_member_remove.py::test_only_owners_remove_members_and_only_in_their_clinic",
+    ),
+    "staff:clinic_settings": (
+        *STAFF,
+        _STAFF_SETTINGS + "test_anonymous_visitors_patients_and_other_clinics_staff_never_reach_the_page",
+        _STAFF_SETTINGS + "test_staff_members_who_are_not_owners_or_admins_get_403_and_change_nothing",
     ),
     # Payments: Stripe proves itself with the signature on the body; the test page is the order's patient's.
     "payments:stripe_webhook": (

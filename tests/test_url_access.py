@@ -93,6 +93,8 @@ STAFF_PATHS = [
     ("post", "/staff/alpha/documents/1/request-signature/"),
     ("get", "/staff/alpha/team/"),
     ("post", "/staff/alpha/team/1/remove/"),
+    ("get", "/staff/alpha/settings/"),
+    ("post", "/staff/alpha/settings/"),
 ]
 
 # Signed-in pages outside the two areas.

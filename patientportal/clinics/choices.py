@@ -11,6 +11,8 @@ class Role(models.TextChoices):
 
 # Roles that may manage the clinic's team (add and remove staff members).
 TEAM_MANAGER_ROLES = frozenset({Role.OWNER})
+# Roles that may change the clinic's settings (contact, time zone, tax rate, unpaid-order delay).
+CLINIC_SETTINGS_ROLES = frozenset({Role.OWNER, Role.ADMIN})
 
 CURRENCIES = [
     ("USD", "USD — US dollar"),

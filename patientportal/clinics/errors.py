@@ -7,6 +7,7 @@ class ClinicError(Exception):
     MESSAGES = {
         "already_member": _("This person is already a member of the clinic's team."),
         "last_owner": _("A clinic needs at least one owner. Make someone else an owner first."),
+        "settings_not_allowed": _("Only the clinic's owners and admins can change its settings."),
         "slug_taken": _("Another clinic already uses this short name."),
     }
 

@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from patientportal.clinics.choices import CURRENCIES, Role
+from patientportal.clinics.contact import contact_sentence, postal_lines, tel_uri, validate_https_url, validate_phone
 from patientportal.clinics.features import AddOn, Plan
 
 
@@ -42,6 +43,18 @@ class Clinic(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(24 * 30)],
         help_text=_("An order that could be paid but is not, is cancelled after this and its stock returned."),
     )
+    # How patients reach the clinic: shown wherever the portal or an email says "contact the
+    # clinic". All optional (clinics made before these existed have none); checked by the forms
+    # and by full_clean().
+    phone = models.CharField(_("phone"), max_length=40, blank=True, validators=[validate_phone])
+    email = models.EmailField(_("email"), blank=True)
+    website = models.URLField(_("website"), blank=True, validators=[validate_https_url])
+    street = models.CharField(_("street address"), max_length=200, blank=True)
+    street_2 = models.CharField(_("street address, line 2"), max_length=200, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    region = models.CharField(_("state, province or region"), max_length=100, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
+    country = models.CharField(_("country"), max_length=100, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -57,6 +70,31 @@ class Clinic(models.Model):
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone)
+
+    @property
+    def address_lines(self) -> list[str]:
+        return postal_lines(
+            street=self.street,
+            street_2=self.street_2,
+            city=self.city,
+            region=self.region,
+            postal_code=self.postal_code,
+            country=self.country,
+        )
+
+    @property
+    def phone_uri(self) -> str:
+        return tel_uri(self.phone)
+
+    @property
+    def has_contact(self) -> bool:
+        """Is there anything to show where a page says "contact the clinic"?"""
+        return bool(self.phone or self.email or self.website or self.address_lines)
+
+    @property
+    def contact_line(self) -> str:
+        """Phone and email on one line, for plain-text messages; "" when the clinic has neither."""
+        return contact_sentence(phone=self.phone, email=self.email)
 
 
 class StaffMembershipQuerySet(models.QuerySet["StaffMembership"]):

@@ -1,3 +1,5 @@
+from collections.abc import Mapping
+
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -6,7 +8,7 @@ from django.urls import reverse
 from patientportal.accounts.emails import normalize_email
 from patientportal.accounts.models import User
 from patientportal.audit import services as audit
-from patientportal.clinics.choices import Role
+from patientportal.clinics.choices import CLINIC_SETTINGS_ROLES, Role
 from patientportal.clinics.errors import ClinicError
 from patientportal.clinics.features import Plan
 from patientportal.clinics.models import Clinic, StaffMembership
@@ -58,6 +60,63 @@ def clinic_create(
     audit.record(action="clinics.clinic.created", actor=actor, clinic=clinic, obj=clinic)
     staff_member_add(clinic=clinic, email=owner_email, role=Role.OWNER, actor=actor)
     return clinic
+
+
+# What the clinic's owners and admins change on its settings page; the plan, add-ons, currency,
+# name and short name stay the operator's.
+CLINIC_CONTACT_FIELDS = (
+    "phone",
+    "email",
+    "website",
+    "street",
+    "street_2",
+    "city",
+    "region",
+    "postal_code",
+    "country",
+)
+CLINIC_SETTINGS_FIELDS = (*CLINIC_CONTACT_FIELDS, "time_zone", "tax_rate_bp", "unpaid_order_hours")
+
+
+@transaction.atomic
+def clinic_settings_update(*, clinic: Clinic, changes: Mapping[str, object], actor: User) -> Clinic:
+    """Change the clinic's contact details, time zone, tax rate or unpaid-order delay. The audit
+    event names each field changed with its old and new value (none of them is about a patient).
+    Only the clinic's owners and admins may, or an operator."""
+    unknown = sorted(set(changes) - set(CLINIC_SETTINGS_FIELDS))
+    if unknown:
+        raise ValueError(f"Not a clinic setting: {', '.join(unknown)}")
+    if not _may_change_settings(actor, clinic):
+        raise ClinicError("settings_not_allowed")
+    locked = Clinic.objects.select_for_update().get(pk=clinic.pk)
+    changed = [
+        field for field in CLINIC_SETTINGS_FIELDS if field in changes and getattr(locked, field) != changes[field]
+    ]
+    if not changed:
+        return locked
+    before = {field: getattr(locked, field) for field in changed}
+    for field in changed:
+        setattr(locked, field, changes[field])
+    locked.full_clean(validate_unique=False)
+    locked.save(update_fields=[*changed, "updated_at"])
+    audit.record(
+        action="clinics.clinic.settings_changed",
+        actor=actor,
+        clinic=locked,
+        obj=locked,
+        metadata={
+            "fields": changed,
+            "changes": {field: {"old": before[field], "new": getattr(locked, field)} for field in changed},
+        },
+    )
+    return locked
+
+
+def _may_change_settings(actor: User, clinic: Clinic) -> bool:
+    """An owner or admin of this clinic, or an operator (the demo data, support)."""
+    return actor.is_staff or (
+        StaffMembership.objects.filter(user=actor, clinic=clinic, role__in=CLINIC_SETTINGS_ROLES).exists()
+    )
 
 
 @transaction.atomic

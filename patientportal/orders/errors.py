@@ -1,5 +1,7 @@
 from django.utils.translation import gettext_lazy as _
 
+from patientportal.clinics.models import Clinic
+
 
 class CartError(Exception):
     MESSAGES = {
@@ -36,3 +38,14 @@ class OrderError(Exception):
         self.code = code
         self.message = self.MESSAGES[code] % params if params else self.MESSAGES[code]
         super().__init__(str(self.message))
+
+    def message_for(self, clinic: Clinic) -> str:
+        """The message, followed by the clinic's phone and email when it tells the patient to
+        contact the clinic and the clinic has them (a plain-text line: it is shown as a message)."""
+        if self.code in CONTACT_CLINIC_CODES and clinic.contact_line:
+            return f"{self.message} {clinic.contact_line}"
+        return str(self.message)
+
+
+# The refusals whose message sends the patient to the clinic.
+CONTACT_CLINIC_CODES = frozenset({"payments_unavailable"})

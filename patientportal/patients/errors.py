@@ -44,3 +44,13 @@ class PatientError(Exception):
         self.code = code
         self.message = self.MESSAGES[code]
         super().__init__(str(self.message))
+
+    @property
+    def sends_to_clinic(self) -> bool:
+        """Does the message tell the person to contact their clinic? Then the page shows how
+        (clinics/includes/contact.html), when it knows the clinic."""
+        return self.code in CONTACT_CLINIC_CODES
+
+
+# The refusals whose message sends the person to their clinic.
+CONTACT_CLINIC_CODES = frozenset({"expired", "revoked", "portal_disabled"})

@@ -65,8 +65,15 @@ def _problem_page(
     invitation_refusal_record(invitation=invitation, code=code, actor=signed_in_user(request))
     error = PatientError(code)
     status = PROBLEM_STATUS.get(code, 410)
-    page = render(request, "portal/invitation/problem.html", {"error": error}, status=status)
+    page = render(request, "portal/invitation/problem.html", _problem_context(error, invitation), status=status)
     return _private(page, token_in_url=token_in_url)
+
+
+def _problem_context(error: PatientError, invitation: Invitation | None) -> dict[str, object]:
+    """The refusal, and the clinic that sent the invitation when the message sends the person to it
+    (the link's holder already knows the clinic from its email)."""
+    clinic = invitation.clinic if invitation is not None and error.sends_to_clinic else None
+    return {"error": error, "clinic": clinic}
 
 
 def _open(request: HttpRequest, token: str, *, token_in_url: bool) -> HttpResponse:
@@ -131,10 +138,9 @@ def _accept(request: HttpRequest, user: User, digest: str) -> HttpResponse:
     except PatientError as error:  # the service has audited the refusal
         if error.code != "busy":  # "try again" must find the invitation still in the session
             request.session.pop(INVITATION_SESSION_KEY, None)
+        context = _problem_context(error, invitation_find_by_digest(digest=digest) if error.sends_to_clinic else None)
         return _private(
-            render(
-                request, "portal/invitation/problem.html", {"error": error}, status=PROBLEM_STATUS.get(error.code, 410)
-            )
+            render(request, "portal/invitation/problem.html", context, status=PROBLEM_STATUS.get(error.code, 410))
         )
     request.session.pop(INVITATION_SESSION_KEY, None)
     request.session[SESSION_ACTIVE_ACCESS] = access.pk

@@ -95,7 +95,7 @@ def _pay(request: PortalRequest, order: Order) -> HttpResponse:
             cancel_url=request.build_absolute_uri(reverse("portal:order_detail", args=[order.pk])),
         )
     except OrderError as error:
-        messages.error(request, error.message)
+        messages.error(request, error.message_for(order.clinic))
         return redirect("portal:order_detail", order_id=order.pk)
     return redirect(payment.redirect_url)
 

@@ -5,6 +5,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from patientportal.clinics.contact import tel_uri, validate_phone
 from patientportal.clinics.models import Clinic
 from patientportal.patients.models import Patient
 from patientportal.scheduling.choices import STATUS_BADGES, TYPE_COLOURS, AppointmentStatus
@@ -50,6 +51,9 @@ class Location(models.Model):
     clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="locations")
     name = models.CharField(_("name"), max_length=120)
     address = models.CharField(_("address"), max_length=300, blank=True)
+    phone = models.CharField(
+        _("phone"), max_length=40, blank=True, validators=[validate_phone], help_text=_("e.g. +1 617-555-0142")
+    )
     active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -60,6 +64,10 @@ class Location(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def phone_uri(self) -> str:
+        return tel_uri(self.phone)
 
 
 class AppointmentType(models.Model):

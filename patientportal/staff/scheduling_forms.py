@@ -126,7 +126,7 @@ class ProviderForm(forms.ModelForm[Provider]):
 class LocationForm(forms.ModelForm[Location]):
     class Meta:
         model = Location
-        fields = ["name", "address", "active"]
+        fields = ["name", "address", "phone", "active"]
 
 
 class AppointmentTypeForm(forms.ModelForm[AppointmentType]):

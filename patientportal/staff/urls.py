@@ -2,6 +2,7 @@ from django.urls import path
 
 from patientportal.staff import (
     catalog_views,
+    clinic_views,
     document_views,
     email_views,
     order_views,
@@ -129,4 +130,5 @@ urlpatterns = [
     ),
     path("<slug:clinic_slug>/team/", views.team, name="team"),
     path("<slug:clinic_slug>/team/<int:membership_id>/remove/", views.team_remove, name="team_remove"),
+    path("<slug:clinic_slug>/settings/", clinic_views.clinic_settings, name="clinic_settings"),
 ]

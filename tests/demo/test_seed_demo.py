@@ -70,3 +70,20 @@ def test_if_empty_leaves_an_existing_database_alone(capsys):
     call_command("seed_demo", "--if-empty")
     assert Clinic.objects.count() == 1
     assert "already has clinics" in capsys.readouterr().out
+
+
+def test_the_demo_clinics_and_locations_have_contact_details_and_their_emails_show_them(
+    django_capture_on_commit_callbacks,
+):
+    from django.core import mail
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo")
+    for clinic in Clinic.objects.all():
+        assert clinic.has_contact
+        assert clinic.phone.startswith("+1 ") and "555-01" in clinic.phone  # numbers reserved for fiction
+        assert clinic.email.endswith(".example") and clinic.website.startswith("https://")
+        assert len(clinic.address_lines) >= 3
+        assert all(location.phone for location in clinic.locations.all())
+        invitations = [message for message in mail.outbox if f"{clinic.name} invites you" in message.subject]
+        assert invitations and all(f"Phone: {clinic.phone}" in message.body for message in invitations)

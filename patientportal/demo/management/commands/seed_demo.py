@@ -17,7 +17,7 @@ from patientportal.catalog.services import product_save
 from patientportal.clinics.choices import Role
 from patientportal.clinics.features import AddOn, Feature, Plan, clinic_has_feature
 from patientportal.clinics.models import Clinic, StaffMembership
-from patientportal.clinics.services import clinic_create
+from patientportal.clinics.services import clinic_create, clinic_settings_update
 from patientportal.demo.files import demo_pdf, demo_scan_png
 from patientportal.demo.images import demo_product_image
 from patientportal.documents.choices import SignatureMethod
@@ -49,11 +49,12 @@ class ClinicSpec(TypedDict):
     plan: str
     add_ons: list[str]
     owner: str
+    contact: dict[str, str]
 
 
 class SchedulingSpec(TypedDict):
     providers: list[tuple[str, str]]
-    locations: list[tuple[str, str]]
+    locations: list[tuple[str, str, str]]
     types: list[tuple[str, int, str]]
 
 
@@ -67,6 +68,17 @@ CLINICS: list[ClinicSpec] = [
         "plan": Plan.PROFESSIONAL,
         "add_ons": [],
         "owner": "owner@riverside.example",
+        # 555-0100 to 555-0199: numbers reserved for fiction, they reach no one.
+        "contact": {
+            "phone": "+1 617-555-0142",
+            "email": "appointments@riverside.example",
+            "website": "https://riverside.example",
+            "street": "120 Main Street",
+            "city": "Springfield",
+            "region": "MA",
+            "postal_code": "01105",
+            "country": "United States",
+        },
     },
     {
         "slug": "harbor",
@@ -77,6 +89,17 @@ CLINICS: list[ClinicSpec] = [
         "plan": Plan.PREMIUM,
         "add_ons": [AddOn.PORTAL],
         "owner": "owner@harbor.example",
+        "contact": {
+            "phone": "+1 619-555-0187",
+            "email": "hello@harbor.example",
+            "website": "https://harbor.example",
+            "street": "900 Bayfront Drive",
+            "street_2": "Suite 200",
+            "city": "San Diego",
+            "region": "CA",
+            "postal_code": "92101",
+            "country": "United States",
+        },
     },
 ]
 
@@ -183,13 +206,13 @@ LAB_PARAGRAPHS = [
     "Demonstration values only.",
 ]
 
-# Per clinic: providers (name, credentials), locations (name, address), appointment types (name, minutes, colour)
+# Per clinic: providers (name, credentials), locations (name, address, phone), appointment types (name, minutes, colour)
 SCHEDULING: dict[str, SchedulingSpec] = {
     "riverside": {
         "providers": [("Dr. Ana Ruiz", "MD"), ("Sam Lee", "NP"), ("Kelly Moore", "RN")],
         "locations": [
-            ("Main Street Clinic", "120 Main Street, Springfield"),
-            ("Northside Office", "48 Oak Avenue, Suite 3"),
+            ("Main Street Clinic", "120 Main Street, Springfield", "+1 617-555-0142"),
+            ("Northside Office", "48 Oak Avenue, Suite 3", "+1 617-555-0143"),
         ],
         "types": [
             ("Annual physical", 60, "#0b5cad"),
@@ -200,7 +223,7 @@ SCHEDULING: dict[str, SchedulingSpec] = {
     },
     "harbor": {
         "providers": [("Dr. Priya Shah", "MD"), ("Jordan Park", "PA-C")],
-        "locations": [("Harbor Clinic", "900 Bayfront Drive, Suite 200")],
+        "locations": [("Harbor Clinic", "900 Bayfront Drive, Suite 200", "+1 619-555-0187")],
         "types": [
             ("Skin check", 30, "#0f6e6e"),
             ("Consultation", 45, "#0b5cad"),
@@ -633,8 +656,10 @@ class Command(BaseCommand):
             for name, creds in spec["providers"]
         ]
         locations = [
-            setup_item_save(instance=Location(clinic=clinic), values={"name": name, "address": address}, actor=staff)
-            for name, address in spec["locations"]
+            setup_item_save(
+                instance=Location(clinic=clinic), values={"name": name, "address": address, "phone": phone}, actor=staff
+            )
+            for name, address, phone in spec["locations"]
         ]
         types = [
             setup_item_save(
@@ -745,7 +770,7 @@ class Command(BaseCommand):
         if existing:
             return existing
         demo_user(spec["owner"], "Owner", spec["name"].split()[0])
-        return clinic_create(
+        clinic = clinic_create(
             slug=spec["slug"],
             name=spec["name"],
             time_zone=spec["time_zone"],
@@ -756,6 +781,8 @@ class Command(BaseCommand):
             owner_email=spec["owner"],
             actor=operator,
         )
+        # Before any patient is invited: every email to a patient shows how to reach the clinic.
+        return clinic_settings_update(clinic=clinic, changes=spec["contact"], actor=operator)
 
     def _portal(self, patient: Patient, situation: str, account: str | None, staff: User) -> None:
         """Bring the record into the situation through the same services staff and patients use."""
