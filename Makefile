@@ -21,6 +21,8 @@ node_modules/.installed: package.json package-lock.json
 install: $(VENV)/.installed node_modules/.installed
 
 ## Run the portal with demo data on SQLite: http://127.0.0.1:$(PORT)
+# Links in emails (and the invitation link seed_demo prints) follow the port the site is served on.
+run: export SITE_URL ?= http://127.0.0.1:$(PORT)
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py createcachetable

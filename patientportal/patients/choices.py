@@ -33,20 +33,25 @@ PORTAL_STATUS_TRANSITIONS: dict[str, frozenset[str]] = {
 
 
 class InvitationStatus(models.TextChoices):
-    """PENDING, ACCEPTED and REVOKED are stored. EXPIRED is never stored: a
+    """PENDING, ACCEPTED, REVOKED and SUPERSEDED are stored. EXPIRED is never stored: a
     pending invitation whose `expires_at` has passed reads as expired, so a
-    link stops working at its expiry whatever any background job did."""
+    link stops working at its expiry whatever any background job did. SUPERSEDED:
+    the patient accepted another invitation to the same record, so this one ended."""
 
     PENDING = "pending", _("Pending")
     ACCEPTED = "accepted", _("Accepted")
     EXPIRED = "expired", _("Expired")
     REVOKED = "revoked", _("Revoked")
+    SUPERSEDED = "superseded", _("No longer needed")
 
 
 INVITATION_TRANSITIONS: dict[str, frozenset[str]] = {
-    InvitationStatus.PENDING: frozenset({InvitationStatus.ACCEPTED, InvitationStatus.REVOKED}),
+    InvitationStatus.PENDING: frozenset(
+        {InvitationStatus.ACCEPTED, InvitationStatus.REVOKED, InvitationStatus.SUPERSEDED}
+    ),
     InvitationStatus.ACCEPTED: frozenset(),
     InvitationStatus.REVOKED: frozenset(),
+    InvitationStatus.SUPERSEDED: frozenset(),
 }
 
 INVITATION_BADGES: dict[str, str] = {
@@ -54,4 +59,5 @@ INVITATION_BADGES: dict[str, str] = {
     InvitationStatus.ACCEPTED: "success",
     InvitationStatus.EXPIRED: "neutral",
     InvitationStatus.REVOKED: "danger",
+    InvitationStatus.SUPERSEDED: "neutral",
 }

@@ -193,6 +193,8 @@ def invitation_problem(*, invitation: Invitation | None, now: datetime.datetime 
         InvitationStatus.EXPIRED: "expired",
         InvitationStatus.REVOKED: "revoked",
         InvitationStatus.ACCEPTED: "used",
+        # The patient accepted another invitation to this record: to them, this one is used.
+        InvitationStatus.SUPERSEDED: "used",
     }
     return problems[invitation.status_at(now)]
 
@@ -267,7 +269,26 @@ def _invitation_accept_locked(*, found: Invitation | None, user: User, now: date
         )
     except PatientError:
         raise PatientError("used") from None
+    _invitations_supersede(accepted=invitation, user=user)
     return portal_access_grant(user=user, patient=patient, actor=user)
+
+
+def _invitations_supersede(*, accepted: Invitation, user: User) -> None:
+    """The record is linked now: its other pending invitations end, so a leftover link (perhaps
+    to an address the patient no longer uses) cannot link a second account later, and staff
+    no longer see them as waiting. Runs under the patient's lock, like every acceptance."""
+    others = Invitation.objects.select_for_update(of=("self",)).filter(
+        patient=accepted.patient, status=InvitationStatus.PENDING
+    )
+    for other in others.exclude(pk=accepted.pk):
+        transition(
+            machine=INVITATION,
+            obj=other,
+            to=InvitationStatus.SUPERSEDED,
+            actor=user,
+            audit_action="patients.invitation.superseded",
+            audit_metadata={"accepted_invitation": accepted.pk},
+        )
 
 
 def invitation_refusal_record(*, invitation: Invitation | None, code: str, actor: User | None = None) -> None:

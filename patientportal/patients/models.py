@@ -150,7 +150,8 @@ class Invitation(models.Model):
         indexes = [models.Index(fields=["patient", "status", "expires_at"])]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(status__in=["pending", "accepted", "revoked"]), name="invitation_status_stored"
+                condition=models.Q(status__in=["pending", "accepted", "revoked", "superseded"]),
+                name="invitation_status_stored",
             ),
         ]
 

@@ -54,6 +54,9 @@ def test_an_unverified_email_must_be_verified_before_signing_in(django_capture_o
     assert "_auth_user_id" not in client.session
     [message] = mail.outbox
     assert message.to == ["new@example.com"]
+    # Greeted by the portal's name, never by the host name the request came in on.
+    assert message.body.startswith("Hello from Patient Portal!")
+    assert "testserver" not in message.body.replace(re.search(r"http://\S+", message.body).group(0), "")
     link = re.search(r"http://\S+/accounts/confirm-email/\S+/", message.body).group(0)
     path = link.split("testserver", 1)[-1]
     client.post(path)

@@ -159,3 +159,23 @@ def test_a_kelvin_sign_does_not_pass_for_a_k(world):
     user = UserFactory(email="someone@example.com")
     EmailAddress.objects.filter(user=user).update(email="\u212aate@example.com")
     assert refused_code(token, user) == "email_mismatch"
+
+
+def test_accepting_one_invitation_ends_the_record_s_other_pending_ones(world, patient):
+    older, older_token = send(patient, world.staff_a)
+    newer, newer_token = send(patient, world.staff_a)
+    other_patient = enabled(PatientFactory(clinic=world.clinic_a, email="someone@example.com"), world.staff_a)
+    unrelated, _token = send(other_patient, world.staff_a)
+    user = UserFactory(email="anna.ivanova@example.com")
+    invitation_accept(token=newer_token, user=user)
+    older.refresh_from_db()
+    unrelated.refresh_from_db()
+    assert older.status == InvitationStatus.SUPERSEDED
+    assert older.display_status().label == "No longer needed"
+    assert unrelated.status == InvitationStatus.PENDING  # another patient's invitation is untouched
+    event = AuditEvent.objects.get(action="patients.invitation.superseded")
+    assert (event.actor, event.patient, event.object_id) == (user, patient, str(older.pk))
+    assert event.metadata["accepted_invitation"] == newer.pk
+    # The leftover link no longer links anything, whoever opens it.
+    assert refused_code(older_token, user) == "used"
+    assert refused_code(older_token, UserFactory(email="anna.ivanova@example.com".upper())) == "used"

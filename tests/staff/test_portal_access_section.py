@@ -138,3 +138,24 @@ def test_the_history_shows_times_in_the_clinics_time_zone(world):
     assert "Jul 1, 2026, 12:30 PM EDT" in page.text  # New York, summer time
     assert "Jul 3, 2026, 12:30 PM EDT" in page.text
     assert "Expired" in page.text
+
+
+def test_each_revoke_button_names_its_own_invitation(world, new_patient):
+    """Two invitations sent in the same minute: a screen reader still tells their buttons apart."""
+    import datetime
+    import re
+
+    from django.utils import timezone
+
+    enabled(new_patient, world.staff_a)
+    sent = timezone.now().replace(second=5, microsecond=0)
+    send(new_patient, world.staff_a, now=sent)
+    send(new_patient, world.staff_a, now=sent + datetime.timedelta(seconds=20))
+    page = client_for(world.staff_a).get(record_url(new_patient))
+    names = [
+        re.sub(r"<[^>]+>", "", name)
+        for name in re.findall(r"<button type=\"submit\" class=\"btn btn-quiet\">(Revoke.*?)</button>", page.text)
+    ]
+    assert len(names) == 2
+    assert len(set(names)) == 2, names
+    assert all("nora@example.com" in name for name in names)
