@@ -14,6 +14,11 @@ class DocumentType(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+# The kinds a patient expects to read in the portal: the staff upload form ticks "Show in
+# patient portal" when one of them is chosen (staff may untick it).
+SHOWN_IN_PORTAL_BY_DEFAULT = frozenset({DocumentType.LAB_RESULT, DocumentType.IMAGING_REPORT})
+
+
 class SignatureStatus(models.TextChoices):
     """PENDING, SIGNED and WITHDRAWN are stored; EXPIRED is read from the clock."""
 

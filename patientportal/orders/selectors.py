@@ -1,4 +1,4 @@
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import cast
 
@@ -9,7 +9,7 @@ from patientportal.clinics.models import Clinic
 from patientportal.orders.choices import Approval, OrderStatus
 from patientportal.orders.models import Order
 from patientportal.patients.models import Patient
-from patientportal.patients.selectors import rows_beyond
+from patientportal.patients.selectors import patient_page, patient_query, rows_beyond
 
 # The filters of each queue of the staff orders page.
 STAFF_QUEUES: dict[str, dict[str, object]] = {
@@ -19,6 +19,9 @@ STAFF_QUEUES: dict[str, dict[str, object]] = {
     "unpaid": {"status": OrderStatus.PENDING, "approval__in": [Approval.NOT_NEEDED, Approval.APPROVED]},
     "all": {},
 }
+# A search of the queue looks for the orders of at most this many patients (the first by
+# name, as the patient list shows them): a common name in a big clinic matches hundreds.
+SEARCH_PATIENTS_UP_TO = 50
 # "All orders" is the record of every order: the latest are what is looked for. The
 # other queues are work to do, first come first served.
 NEWEST_FIRST_QUEUES = frozenset({"all"})
@@ -55,17 +58,62 @@ class OrderPage:
     newest_first: bool
 
 
+@dataclass(frozen=True)
+class OrderSearch:
+    """What the search box of the queue found, before the orders are read: the order with
+    exactly that number, and the patients the patient search finds (their ids, at most
+    SEARCH_PATIENTS_UP_TO of them; `more_patients` if more matched)."""
+
+    numbered: Order | None
+    patient_ids: list[int]
+    more_patients: bool
+    kind: str  # what the text was read as, for the audit event: "name", "phone", ...
+
+
+def order_search(*, clinic: Clinic, text: str) -> OrderSearch:
+    """Reads the queue's search box: the order number, exactly (order_number_unique_per_clinic),
+    and the patients the patients' own search finds (patients.selectors.patient_page: its
+    indexes, its order by name), bounded. Two queries, whatever the clinic's size."""
+    number = text.strip().removeprefix("#").strip()
+    numbered = (
+        Order.objects.for_clinic(clinic).filter(number=number).select_related("patient").first() if number else None
+    )
+    query = patient_query(text)
+    patients = patient_page(clinic=clinic, query=query, size=SEARCH_PATIENTS_UP_TO)
+    return OrderSearch(
+        numbered=numbered,
+        patient_ids=[patient.pk for patient in patients.patients],
+        more_patients=patients.has_next,
+        kind=str(query.kind),
+    )
+
+
 def staff_queue_page(
-    *, clinic: Clinic, queue: str, size: int, after: int | None = None, before: int | None = None
+    *,
+    clinic: Clinic,
+    queue: str,
+    size: int,
+    after: int | None = None,
+    before: int | None = None,
+    patient_ids: Sequence[int] | None = None,
+    leaving_out: int | None = None,
 ) -> OrderPage:
     """One page of a staff queue: the first, or the page after the order `after` or
     before the order `before` (ids; its place in the order is looked up in the same
     query). Ordered by when the order was placed, then id, so orders placed at the same
     moment keep their place; the indexes order_queue_idx and order_queue_status_idx give
     that order, and no total is counted. An id that is not one of the clinic's orders
-    gives an empty page: the caller starts again at the first."""
+    gives an empty page: the caller starts again at the first. With `patient_ids`, only
+    those patients' orders (a search, or one patient's orders: the index on (patient,
+    created_at) finds them), without the order `leaving_out` (shown on its own)."""
     newest_first = queue in NEWEST_FIRST_QUEUES
+    if patient_ids is not None and not patient_ids:
+        return OrderPage([], has_previous=False, has_next=False, newest_first=newest_first)
     orders = Order.objects.for_clinic(clinic).filter(**STAFF_QUEUES.get(queue, STAFF_QUEUES["all"]))
+    if patient_ids is not None:
+        orders = orders.filter(patient_id__in=list(patient_ids))
+    if leaving_out is not None:
+        orders = orders.exclude(pk=leaving_out)
     cursor_id = before if before is not None else after
     backwards = before is not None
     descending = newest_first != backwards  # the direction the query reads in

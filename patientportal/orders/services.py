@@ -150,19 +150,19 @@ def order_viewed(*, order: Order, actor: User) -> None:
     audit.record(action="orders.order.viewed", actor=actor, clinic=order.clinic, patient=order.patient, obj=order)
 
 
-def order_queue_viewed(*, clinic: Clinic, queue: str, orders: Sequence[Order], actor: User) -> None:
+def order_queue_viewed(*, clinic: Clinic, queue: str, orders: Sequence[Order], actor: User, searched: str = "") -> None:
     """Staff saw a page of the order queue: one event for the page, naming the
-    patients and orders on it (identifiers only), so it can be found per patient."""
-    audit.record(
-        action="orders.queue.viewed",
-        actor=actor,
-        clinic=clinic,
-        metadata={
-            "queue": queue,
-            "order_ids": [order.pk for order in orders],
-            "patient_ids": sorted({order.patient_id for order in orders}),
-        },
-    )
+    patients and orders on it (identifiers only), so it can be found per patient.
+    `searched` says what a search was read as ("name", "phone", "patient", ...): the
+    text typed is health data and is not kept."""
+    metadata: dict[str, object] = {
+        "queue": queue,
+        "order_ids": [order.pk for order in orders],
+        "patient_ids": sorted({order.patient_id for order in orders}),
+    }
+    if searched:
+        metadata["searched"] = searched
+    audit.record(action="orders.queue.viewed", actor=actor, clinic=clinic, metadata=metadata)
 
 
 def _release_stock(order: Order, actor: User | None) -> None:

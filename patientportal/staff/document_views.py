@@ -29,7 +29,12 @@ from patientportal.patients.models import Patient
 from patientportal.patients.selectors import portal_users_for_patient
 from patientportal.patients.services import patient_record_viewed
 from patientportal.staff.access import StaffRequest, staff_view
-from patientportal.staff.document_forms import DocumentUploadForm, DocumentUploadFormSet, SignatureRequestForm
+from patientportal.staff.document_forms import (
+    DocumentUploadForm,
+    DocumentUploadFormSet,
+    SignatureRequestForm,
+    refused_rows_only,
+)
 
 DOCUMENTS_PER_PAGE = 25
 
@@ -82,31 +87,36 @@ def _warn_if_nobody_can_sign_one(request: HttpRequest, patient: Patient) -> None
 
 @staff_view()
 def document_upload_page(request: StaffRequest, patient_id: int) -> HttpResponse:
+    """Several files at once, each stored on its own. When some are refused, the form comes
+    back with only those rows (the others are stored and listed above it, so nothing is
+    uploaded twice)."""
     clinic = request.clinic
     patient = patient_selectors.patient_get_for_clinic(clinic=clinic, patient_id=patient_id)
     can_sign = clinic_has_feature(clinic, Feature.DOCUMENT_SIGNING)
     formset = DocumentUploadFormSet(
         request.POST or None, request.FILES or None, form_kwargs={"can_request_signatures": can_sign}
     )
+    saved: list[tuple[Document, str]] = []
     if request.method == "POST" and formset.is_valid():
         filled = [form for form in formset if form.cleaned_data.get("file")]
         if not filled:
             messages.error(request, _("Choose at least one file."))
         else:
-            # Each file is stored on its own: a refused one keeps its row and message, the others are saved.
-            stored = [document for form in filled if (document := _upload_one(request, form, patient))]
-            signature_requests_announce(documents=stored)
+            saved = [
+                (document, form.cleaned_data["file"].name)
+                for form in filled
+                if (document := _upload_one(request, form, patient))
+            ]
+            signature_requests_announce(documents=[document for document, _name in saved])
             _warn_if_nobody_can_sign(request, patient, filled)
-            saved = len(stored)
-            if saved == len(filled):
-                messages.success(request, _("%(count)s document(s) uploaded.") % {"count": saved})
+            if len(saved) == len(filled):
+                messages.success(request, _("%(count)s document(s) uploaded.") % {"count": len(saved)})
                 return redirect(reverse("staff:patient_detail", args=[clinic.slug, patient.pk]) + "#documents")
-            if saved:
-                messages.warning(request, _("%(count)s document(s) uploaded; see the others below.") % {"count": saved})
+            formset = refused_rows_only(formset, [form for form in filled if form.errors])
     return render(
         request,
         "staff/documents/upload.html",
-        {"formset": formset, "patient": patient, "can_sign": can_sign},
+        {"formset": formset, "patient": patient, "can_sign": can_sign, "saved": saved},
         status=400 if request.method == "POST" else 200,
     )
 

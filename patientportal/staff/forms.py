@@ -23,6 +23,31 @@ class PatientSearchForm(forms.Form):
     )
 
 
+class OrderSearchForm(forms.Form):
+    """The order queue's search box, and the filter to one patient's orders (the record's
+    "All orders of this patient"). The search is an order number, exactly, or what the
+    patient search understands (orders.selectors.order_search)."""
+
+    q = forms.CharField(
+        label=_("Find an order"),
+        required=False,
+        max_length=100,
+        help_text=_("An order number, or a patient's name, email address (or its beginning) or phone number."),
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Order number, name, email or phone")}),
+    )
+    patient = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
+    def text(self) -> str:
+        """The search, spaces tidied; "" if there is none (or it is too long)."""
+        self.is_valid()  # each field that is valid is kept, whatever the other
+        return " ".join(self.cleaned_data.get("q", "").split())
+
+    def patient_id(self) -> int | None:
+        self.is_valid()
+        patient: int | None = self.cleaned_data.get("patient")
+        return patient
+
+
 class ListPageForm(forms.Form):
     """Where a long list goes on from (its Next and Previous links): after or before
     the row with this id. Anything else, such as an old `page=3`, starts at the top."""

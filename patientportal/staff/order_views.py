@@ -1,6 +1,8 @@
 """The clinic's order queue and the actions on an order (PRODUCT.md F-8, F-9)."""
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
@@ -17,10 +19,12 @@ from patientportal.orders import selectors
 from patientportal.orders import services as orders
 from patientportal.orders.errors import OrderError
 from patientportal.orders.models import Order
+from patientportal.patients.models import Patient
+from patientportal.patients.selectors import patient_get_for_clinic
 from patientportal.payments import services as payments
 from patientportal.payments.errors import PaymentError
 from patientportal.staff.access import StaffRequest, staff_view
-from patientportal.staff.forms import ListPageForm
+from patientportal.staff.forms import ListPageForm, OrderSearchForm
 
 ORDERS_PER_PAGE = 30
 # The tabs count no further than this (shown as "1,000+").
@@ -41,30 +45,104 @@ class ReasonForm(forms.Form):
     )
 
 
+@dataclass(frozen=True)
+class _Looking:
+    """What the queue is narrowed to: a search (the text and what it found), or one
+    patient's orders (the record's "All orders of this patient"), or neither."""
+
+    text: str = ""
+    search: selectors.OrderSearch | None = None
+    patient: Patient | None = None
+
+    @property
+    def patient_ids(self) -> list[int] | None:
+        if self.patient is not None:
+            return [self.patient.pk]
+        return self.search.patient_ids if self.search is not None else None
+
+    @property
+    def numbered(self) -> Order | None:
+        return self.search.numbered if self.search is not None else None
+
+    @property
+    def numbered_rows(self) -> list[Order]:
+        return [self.numbered] if self.numbered is not None else []
+
+    @property
+    def kind(self) -> str:
+        """For the audit event: what was looked for, never the text."""
+        if self.patient is not None:
+            return "patient"
+        if self.search is None:
+            return ""
+        return "number" if self.numbered is not None else self.search.kind
+
+    @property
+    def params(self) -> str:
+        """What the tabs keep of the address, "&q=…" or "&patient=…"."""
+        if self.text:
+            return "&" + urlencode({"q": self.text})
+        return f"&patient={self.patient.pk}" if self.patient is not None else ""
+
+
+def _looking_for(request: StaffRequest) -> _Looking:
+    """A search typed in the box; else the patient filter, loaded in the clinic (another
+    clinic's patient is a 404, as everywhere)."""
+    form = OrderSearchForm(request.GET)
+    text = form.text()
+    if text:
+        return _Looking(text=text, search=selectors.order_search(clinic=request.clinic, text=text))
+    patient_id = form.patient_id()
+    if patient_id is not None:
+        return _Looking(patient=patient_get_for_clinic(clinic=request.clinic, patient_id=patient_id))
+    return _Looking()
+
+
 @require_GET
 @staff_view(roles=ORDER_ROLES)
 def order_queue(request: StaffRequest) -> HttpResponse:
+    """The tabs of orders to deal with, and All orders; the search box narrows the open tab
+    to the orders of the patients it finds (the order with exactly that number is shown
+    above them, whatever its tab)."""
     clinic = request.clinic
     queue = request.GET.get("queue", "awaiting")
     if queue not in QUEUE_TITLES:
         queue = "awaiting"
+    looking = _looking_for(request)
     after, before = ListPageForm(request.GET).place()
-    page = selectors.staff_queue_page(clinic=clinic, queue=queue, size=ORDERS_PER_PAGE, after=after, before=before)
+    leaving_out = looking.numbered.pk if looking.numbered else None
+
+    def page_from(after: int | None, before: int | None) -> selectors.OrderPage:
+        return selectors.staff_queue_page(
+            clinic=clinic,
+            queue=queue,
+            size=ORDERS_PER_PAGE,
+            after=after,
+            before=before,
+            patient_ids=looking.patient_ids,
+            leaving_out=leaving_out,
+        )
+
+    page = page_from(after, before)
     if not page.orders and (after or before):
         # The order the link went on from is not one of this clinic's: from the top.
-        page = selectors.staff_queue_page(clinic=clinic, queue=queue, size=ORDERS_PER_PAGE)
+        page = page_from(None, None)
     # The event names the orders by id, oldest first, whichever way the tab lists them.
-    shown = sorted(page.orders, key=lambda order: order.pk)
-    orders.order_queue_viewed(clinic=clinic, queue=queue, orders=shown, actor=request.user)
+    shown = sorted([*page.orders, *([looking.numbered] if looking.numbered else [])], key=lambda order: order.pk)
+    orders.order_queue_viewed(clinic=clinic, queue=queue, orders=shown, actor=request.user, searched=looking.kind)
     return render(
         request,
         "staff/orders/queue.html",
         {
             "queue": queue,
             "queues": QUEUE_TITLES,
+            "queue_title": QUEUE_TITLES[queue],
             "page": page,
             "counts": selectors.queue_counts(clinic=clinic, up_to=QUEUE_COUNTS_UP_TO),
             "counts_up_to": QUEUE_COUNTS_UP_TO,
+            "form": OrderSearchForm(initial={"q": looking.text}),
+            "looking": looking,
+            "search_patients_up_to": selectors.SEARCH_PATIENTS_UP_TO,
         },
     )
 

@@ -15,7 +15,7 @@ from patientportal.clinics import services as clinic_services
 from patientportal.clinics.choices import TEAM_MANAGER_ROLES
 from patientportal.clinics.errors import ClinicError
 from patientportal.documents.selectors import documents_for_patient_staff
-from patientportal.orders.selectors import queue_counts
+from patientportal.orders.selectors import orders_for_patient, queue_counts
 from patientportal.patients import selectors as patient_selectors
 from patientportal.patients import services as patient_services
 from patientportal.patients.choices import InvitationStatus
@@ -30,6 +30,7 @@ from patientportal.staff.forms import (
     PortalEnableForm,
     StaffMemberAddForm,
 )
+from patientportal.staff.order_views import ORDER_ROLES
 
 PATIENTS_PER_PAGE = 25
 # The home page counts no further than these (shown as "10,000+"): exact counts of a clinic
@@ -38,6 +39,7 @@ HOME_PATIENTS_UP_TO = 10_000
 HOME_COUNTS_UP_TO = 1_000
 RECORD_APPOINTMENTS = 25
 RECORD_DOCUMENTS = 10  # the newest on the record; all of them on the patient's documents page
+RECORD_ORDERS = 10  # the latest on the record; all of them in the order queue, filtered to the patient
 
 
 @login_required
@@ -136,6 +138,14 @@ def render_patient_record(
         "invite_form": invite_form or InvitationSendForm(),
         "appointments": list(appointments_for_patient_staff(patient=patient)[:RECORD_APPOINTMENTS]),
         "documents": list(documents_for_patient_staff(patient=patient)[:RECORD_DOCUMENTS]),
+        # Only for the roles that may open orders (a provider may not): one query, the
+        # index on (patient, created_at) read from the newest, one more row to know there are more.
+        "orders": (
+            list(orders_for_patient(patient=patient)[: RECORD_ORDERS + 1])
+            if request.membership.role in ORDER_ROLES
+            else None
+        ),
+        "record_orders": RECORD_ORDERS,
     }
     return render(request, "staff/patient_detail.html", context, status=status)
 

@@ -71,7 +71,7 @@ def test_staff_upload_several_files_at_once_and_a_bad_one_is_refused_alone(world
     }
     response = client_for(world.staff_a).post(f"/staff/alpha/patients/{world.p1.pk}/documents/new/", data)
     assert response.status_code == 400
-    assert "2 document(s) uploaded; see the others below." in response.text
+    assert "These 2 documents were saved; they are not in the form below:" in response.text
     assert "This file type is not accepted." in response.text
     assert set(Document.objects.values_list("title", flat=True)) == {"Consent", "Scan"}
     consent = Document.objects.get(title="Consent")

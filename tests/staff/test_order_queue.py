@@ -11,7 +11,7 @@ from patientportal.orders.models import Order
 from patientportal.staff import order_views
 from tests.access_matrix import assert_staff_url_is_scoped
 from tests.conftest import client_for
-from tests.factories import ProductFactory
+from tests.factories import PatientFactory, ProductFactory
 from tests.orders.helpers import pay, place_order
 
 pytestmark = pytest.mark.django_db
@@ -124,6 +124,35 @@ def test_the_queue_needs_the_same_number_of_queries_whatever_the_size(world, ord
     for url in ("/staff/alpha/orders/?queue=all", later, "/staff/alpha/orders/?queue=awaiting"):
         with django_assert_num_queries(6):
             client.get(url)
+
+
+@pytest.mark.parametrize("size", [2, 60])
+def test_a_search_needs_the_same_number_of_queries_whatever_the_size(world, size, django_assert_num_queries):
+    """`size` orders of P1 and `size` more patients called Paula, each with an order: more
+    than the search's 50 patients at the larger size."""
+    orders_placed_at(world.p1, world.patient_user_1, timezone.now(), size)
+    for patient in PatientFactory.create_batch(size, clinic=world.clinic_a, first_name="Paula"):
+        orders_placed_at(patient, world.patient_user_1, timezone.now(), 1)
+    client = client_for(world.staff_a)
+    first = client.get("/staff/alpha/orders/?queue=all&q=paula")
+    assert len(first.context["page"].orders) == min(order_views.ORDERS_PER_PAGE, 2 * size)
+    later = f"/staff/alpha/orders/?queue=all&q=paula&after={first.context['page'].orders[0].pk}"
+    number = first.context["page"].orders[0].number
+    # session, user, membership with clinic, the order with the number typed, the patients
+    # the search finds (at most 50, one query), one page of their orders, the tabs' counts,
+    # audit insert
+    for url in ("/staff/alpha/orders/?queue=all&q=paula", later):
+        with django_assert_num_queries(8):
+            client.get(url)
+    # a search that finds no patient (an order number) reads no orders of patients
+    for url in (f"/staff/alpha/orders/?q={number}", "/staff/alpha/orders/?queue=all&q=nobody"):
+        with django_assert_num_queries(7):
+            response = client.get(url)
+    assert response.context["page"].orders == []
+    assert client.get(f"/staff/alpha/orders/?q={number}").context["looking"].numbered.number == number
+    # one patient's orders: the patient instead of the search
+    with django_assert_num_queries(7):
+        client.get(f"/staff/alpha/orders/?queue=all&patient={world.p1.pk}")
 
 
 def test_the_tab_counts_stop_counting_past_a_thousand(world, monkeypatch):
