@@ -226,7 +226,8 @@ def _has_db_default(field: Any) -> bool:
 
 CLINIC = Table(
     Clinic,
-    "id name slug time_zone currency tax_rate_bp plan add_ons unpaid_order_hours created_at updated_at",
+    "id name slug time_zone currency tax_rate_bp plan add_ons unpaid_order_hours created_at updated_at"
+    " phone email website street street_2 city region postal_code country",
 )
 USER = Table(
     User,
@@ -235,7 +236,7 @@ USER = Table(
 EMAIL_ADDRESS = Table(EmailAddress, "id user_id email verified primary")
 MEMBERSHIP = Table(StaffMembership, "id user_id clinic_id role created_at")
 PROVIDER = Table(Provider, "id clinic_id name credentials active created_at")
-LOCATION = Table(Location, "id clinic_id name address active created_at")
+LOCATION = Table(Location, "id clinic_id name address phone active created_at")
 APPOINTMENT_TYPE = Table(
     AppointmentType,
     "id clinic_id name duration_minutes colour active created_at",
@@ -1030,9 +1031,21 @@ class ScaleData:
         created_at = self.now - DAY * (HISTORY_DAYS + 30 + rng.randrange(200))
         clinic_id = self.take(CLINIC)
         add_on_values = [str(add_on) for add_on in add_ons]
-        self.add(
-            CLINIC, (clinic_id, name, slug, zone, currency, tax, str(plan), add_on_values, 72, created_at, created_at)
+        # Contact as a clinic fills it in on its settings page; 555-01xx numbers are fictional.
+        town = name.split()[0]
+        contact = (
+            f"+1 555-01{index % 100:02d}",
+            f"frontdesk@{slug}.example",
+            f"https://{slug}.example",
+            f"{rng.randrange(10, 990)} {rng.choice(STREETS)}",
+            "",
+            town,
+            "",
+            f"{rng.randrange(10000, 99999)}",
+            "United States" if currency == "USD" else "",
         )
+        settings_row = (zone, currency, tax, str(plan), add_on_values, 72)
+        self.add(CLINIC, (clinic_id, name, slug, *settings_row, created_at, created_at, *contact))
         return ClinicData(
             id=clinic_id,
             slug=slug,
@@ -1103,7 +1116,8 @@ class ScaleData:
             location_id = self.take(LOCATION)
             street = STREETS[number % len(STREETS)]
             address = f"{rng.randrange(10, 990)} {street}, {clinic.name.split()[0]}"
-            self.add(LOCATION, (location_id, clinic.id, f"{street} Office", address, True, created))
+            phone = f"+1 555-01{(number * 17 + len(clinic.locations)) % 100:02d}"
+            self.add(LOCATION, (location_id, clinic.id, f"{street} Office", address, phone, True, created))
             clinic.locations.append(location_id)
         chosen = sorted({0, *rng.sample(range(len(VISIT_TYPES)), rng.randrange(4, len(VISIT_TYPES) + 1))})
         types, weights = [], []
