@@ -8,13 +8,22 @@ reset does) and cannot leak through history, a Referer header or the session
 table. `/invite/<token>/` still opens links sent before the fragment. No
 patient data is ever shown here; a valid token shows the clinic's name and the
 address the invitation was sent to. Every refusal is audited.
+
+The short way in (issue 15, part 4): the link, then the accept page, which names the clinic,
+shows the invited address read-only and takes a new password (or the password of the account
+that has the address), then the dashboard. The link proved the address, so no verification
+email is sent for the new account (portal.invitation_entry, patients.invitation_accounts).
 """
 
+from typing import Any, TypeVar
+
+from allauth.account.forms import LoginForm
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from patientportal.accounts.http import signed_in_user
@@ -23,6 +32,7 @@ from patientportal.core.ratelimit import limit_exceeded
 from patientportal.core.request_context import client_ip
 from patientportal.patients.account_adapter import INVITATION_SESSION_KEY
 from patientportal.patients.errors import PatientError
+from patientportal.patients.invitation_accounts import invitation_account_exists
 from patientportal.patients.invitations import (
     account_owns_email,
     invitation_accept_by_digest,
@@ -33,12 +43,16 @@ from patientportal.patients.invitations import (
 )
 from patientportal.patients.models import Invitation
 from patientportal.portal.access import SESSION_ACTIVE_ACCESS
+from patientportal.portal.invitation_entry import entry_form, entry_submit, posted_address_is_invited
 
 ATTEMPTS_PER_MINUTE = 20
 PROBLEM_STATUS = {"unknown": 404, "busy": 503}
 
 
-def _private(response: HttpResponse, *, token_in_url: bool = False) -> HttpResponse:
+Response = TypeVar("Response", bound=HttpResponseBase)
+
+
+def _private(response: Response, *, token_in_url: bool = False) -> Response:
     # Where the token is in the address, no Referer may carry it anywhere.
     # The token-free accept page keeps "same-origin": with "no-referrer" the
     # browser sends `Origin: null` on its form post and the CSRF check fails.
@@ -110,8 +124,13 @@ def invitation_open(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @never_cache
+@sensitive_post_parameters("password", "password1", "password2")
 @require_http_methods(["GET", "POST"])
-def invitation_accept_page(request: HttpRequest) -> HttpResponse:
+def invitation_accept_page(request: HttpRequest) -> HttpResponseBase:
+    """The page the link leads to. Signed out: it names the clinic, shows the invited address and
+    asks for a new password, or for the password of the account that has that address; sending
+    it creates the account or signs in and accepts, straight to the dashboard. Signed in: a
+    button accepts."""
     if refused := _too_many(request):
         return refused
     digest = request.session.get(INVITATION_SESSION_KEY)
@@ -121,15 +140,58 @@ def invitation_accept_page(request: HttpRequest) -> HttpResponse:
     if problem := invitation_problem(invitation=invitation):
         return _problem_page(request, problem, invitation)
     assert invitation is not None  # no invitation is a problem ("unknown")
-    context = {"clinic": invitation.clinic, "invited_email": invitation.email}
     if not request.user.is_authenticated:
-        return _private(render(request, "portal/invitation/welcome.html", context))
+        return _signed_out(request, invitation, digest)
+    context = {"clinic": invitation.clinic, "invited_email": invitation.email}
     if not account_owns_email(user=request.user, email=invitation.email):
         invitation_refusal_record(invitation=invitation, code="email_mismatch", actor=request.user)
         return _private(render(request, "portal/invitation/mismatch.html", context, status=409))
     if request.method == "POST":
         return _accept(request, request.user, digest)
     return _private(render(request, "portal/invitation/confirm.html", context))
+
+
+def _signed_out(request: HttpRequest, invitation: Invitation, digest: str) -> HttpResponseBase:
+    account_exists = invitation_account_exists(invitation=invitation)
+    if request.method != "POST":
+        return _welcome(request, invitation, entry_form(request, invitation, account_exists=account_exists))
+    if not posted_address_is_invited(request.POST, invitation):
+        invitation_refusal_record(invitation=invitation, code="email_mismatch")
+        form = entry_form(request, invitation, account_exists=account_exists)
+        refusal = _("Please use the address your invitation was sent to: %(email)s") % {"email": invitation.email}
+        return _welcome(request, invitation, form, refusal=refusal, status=400)
+    if account_exists and "password1" in request.POST:
+        return _account_appeared(request, invitation)  # since the page was shown (another tab)
+    form = entry_form(request, invitation, account_exists=account_exists, data=request.POST)
+    if not form.is_valid():
+        return _welcome(request, invitation, form, status=400)
+    response = entry_submit(request, form, invitation)
+    if response is None:
+        return _account_appeared(request, invitation)
+    if request.user.is_authenticated:
+        return _accept(request, request.user, digest)
+    return _private(response)  # allauth's next step: the two-factor code, or "verify your email"
+
+
+def _account_appeared(request: HttpRequest, invitation: Invitation) -> HttpResponse:
+    """Someone chose a password while an account with the address came to be (a second tab):
+    nothing was created; they sign in to that account instead."""
+    form = entry_form(request, invitation, account_exists=True)
+    refusal = _("An account with this address has just been created. Sign in with its password.")
+    return _welcome(request, invitation, form, refusal=refusal, status=409)
+
+
+def _welcome(
+    request: HttpRequest, invitation: Invitation, form: Any, *, refusal: str = "", status: int = 200
+) -> HttpResponse:
+    context = {
+        "clinic": invitation.clinic,
+        "invited_email": invitation.email,
+        "form": form,
+        "signing_in": isinstance(form, LoginForm),
+        "refusal": refusal,
+    }
+    return _private(render(request, "portal/invitation/welcome.html", context, status=status))
 
 
 def _accept(request: HttpRequest, user: User, digest: str) -> HttpResponse:

@@ -115,3 +115,20 @@ def test_an_owner_is_led_to_set_up_two_factor_sign_in(world, new_page, settings)
     expect(page.get_by_role("heading", name="Activate Authenticator App")).to_be_visible()
     expect(page.locator("img[src^='data:image/svg+xml']")).to_be_visible()
     check_page(page, "two-factor-setup")
+
+
+def test_on_a_phone_every_portal_section_is_in_sight(world, new_page):
+    """No section hides behind a sideways scroll: each link lies inside the 375 px screen."""
+    from patientportal.clinics.features import clinic_features
+    from patientportal.portal.navigation import nav_items_for
+
+    sections = [str(item.label) for item in nav_items_for(clinic_features(world.clinic_a))]
+    assert len(sections) >= 5  # the test clinic has the shop and documents
+    page = new_page(375)
+    sign_in(page, "paula@example.com")
+    nav = page.get_by_role("navigation", name="Portal")
+    for section in sections:
+        box = nav.get_by_role("link", name=section, exact=True).bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 375, section
+    assert nav.locator("ul").evaluate("(node) => node.scrollWidth <= node.clientWidth")
+    check_page(page, "portal-phone-navigation")
