@@ -36,7 +36,10 @@ def start_server(database: Path) -> tuple[subprocess.Popen, str]:
             [sys.executable, "manage.py", *command], cwd=ROOT, env=env, check=True, capture_output=True, text=True
         )
         output = done.stdout
-    invitation_path = re.search(r"https?://[^/\s]+(/invite/#[\w-]+)", output).group(1)
+    # The list seed_demo prints last, not the first link in its output: the emails printed before
+    # it include invitations that the demo patients have already accepted.
+    pending = output.split("Pending invitation links")[1]
+    invitation_path = re.search(r"https?://[^/\s]+(/invite/#[\w-]+)", pending).group(1)
     server = subprocess.Popen(
         [sys.executable, "manage.py", "runserver", f"127.0.0.1:{PORT}", "--noreload"],
         cwd=ROOT,
