@@ -16,6 +16,31 @@ def validate_time_zone(value: str) -> None:
         raise ValidationError(_("“%(value)s” is not a known time zone."), params={"value": value})
 
 
+# Appointment reminders (scheduling.reminders): how many hours before a visit each is due.
+DEFAULT_REMINDER_HOURS = (48, 2)
+MAX_REMINDERS = 3
+REMINDER_HOURS_RANGE = (1, 14 * 24)
+
+
+def default_reminder_hours() -> list[int]:
+    return list(DEFAULT_REMINDER_HOURS)
+
+
+def validate_reminder_hours(value: object) -> None:
+    """0 to 3 different whole numbers of hours, each from 1 to 336 (two weeks)."""
+    low, high = REMINDER_HOURS_RANGE
+    if (
+        not isinstance(value, list)
+        or len(value) > MAX_REMINDERS
+        or any(isinstance(hours, bool) or not isinstance(hours, int) or not low <= hours <= high for hours in value)
+        or len(set(value)) != len(value)
+    ):
+        raise ValidationError(
+            _("Reminders must be up to %(most)s different numbers of hours, each from %(low)s to %(high)s."),
+            params={"most": MAX_REMINDERS, "low": low, "high": high},
+        )
+
+
 def validate_add_ons(value: object) -> None:
     allowed = set(AddOn.values)
     if not isinstance(value, list) or any(item not in allowed for item in value):
@@ -42,6 +67,13 @@ class Clinic(models.Model):
         default=72,
         validators=[MinValueValidator(1), MaxValueValidator(24 * 30)],
         help_text=_("An order that could be paid but is not, is cancelled after this and its stock returned."),
+    )
+    appointment_reminder_hours = models.JSONField(
+        _("appointment reminders (hours before)"),
+        default=default_reminder_hours,
+        blank=True,
+        validators=[validate_reminder_hours],
+        help_text=_("When patients are emailed a reminder of a visit, in hours before it; none for no reminders."),
     )
     # How patients reach the clinic: shown wherever the portal or an email says "contact the
     # clinic". All optional (clinics made before these existed have none); checked by the forms
@@ -70,6 +102,11 @@ class Clinic(models.Model):
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone)
+
+    @property
+    def reminder_hours(self) -> list[int]:
+        """The clinic's reminder times, earliest first (the most hours before the visit first)."""
+        return sorted(self.appointment_reminder_hours or [], reverse=True)
 
     @property
     def address_lines(self) -> list[str]:

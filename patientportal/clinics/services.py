@@ -75,12 +75,19 @@ CLINIC_CONTACT_FIELDS = (
     "postal_code",
     "country",
 )
-CLINIC_SETTINGS_FIELDS = (*CLINIC_CONTACT_FIELDS, "time_zone", "tax_rate_bp", "unpaid_order_hours")
+CLINIC_SETTINGS_FIELDS = (
+    *CLINIC_CONTACT_FIELDS,
+    "time_zone",
+    "tax_rate_bp",
+    "unpaid_order_hours",
+    "appointment_reminder_hours",
+)
 
 
 @transaction.atomic
 def clinic_settings_update(*, clinic: Clinic, changes: Mapping[str, object], actor: User) -> Clinic:
-    """Change the clinic's contact details, time zone, tax rate or unpaid-order delay. The audit
+    """Change the clinic's contact details, time zone, tax rate, unpaid-order delay or appointment
+    reminder times (kept most hours first, so the same times in another order change nothing). The audit
     event names each field changed with its old and new value (none of them is about a patient).
     Only the clinic's owners and admins may, or an operator."""
     unknown = sorted(set(changes) - set(CLINIC_SETTINGS_FIELDS))
@@ -88,6 +95,7 @@ def clinic_settings_update(*, clinic: Clinic, changes: Mapping[str, object], act
         raise ValueError(f"Not a clinic setting: {', '.join(unknown)}")
     if not _may_change_settings(actor, clinic):
         raise ClinicError("settings_not_allowed")
+    changes = _normalised(changes)
     locked = Clinic.objects.select_for_update().get(pk=clinic.pk)
     changed = [
         field for field in CLINIC_SETTINGS_FIELDS if field in changes and getattr(locked, field) != changes[field]
@@ -110,6 +118,13 @@ def clinic_settings_update(*, clinic: Clinic, changes: Mapping[str, object], act
         },
     )
     return locked
+
+
+def _normalised(changes: Mapping[str, object]) -> Mapping[str, object]:
+    hours = changes.get("appointment_reminder_hours")
+    if not isinstance(hours, list | tuple) or not all(isinstance(item, int) for item in hours):
+        return changes  # left for full_clean() to refuse
+    return {**changes, "appointment_reminder_hours": sorted(hours, reverse=True)}
 
 
 def _may_change_settings(actor: User, clinic: Clinic) -> bool:

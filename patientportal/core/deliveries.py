@@ -7,8 +7,10 @@ on the status that was read, like `audit.transitions` (which `core`, below
 audit; a staff resend is audited by the service that asks for it.
 """
 
+import base64
 import datetime
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -29,6 +31,18 @@ MOVES: Mapping[str, frozenset[str]] = {
 }
 
 
+@dataclass(frozen=True)
+class Attachment:
+    """A file sent with an email (an appointment's .ics): sealed with the message."""
+
+    filename: str
+    content: bytes
+    mimetype: str
+
+    def sealed_form(self) -> dict[str, str]:
+        return {"filename": self.filename, "mimetype": self.mimetype, "data": base64.b64encode(self.content).decode()}
+
+
 def about_label(obj: models.Model) -> tuple[str, str]:
     """How a delivery names what it is about: `app_label.model` and the id, as text."""
     return obj._meta.label_lower, str(obj.pk)
@@ -44,8 +58,9 @@ def delivery_create(
     reply_to: Sequence[str] = (),
     kind: str = "",
     about: models.Model | None = None,
+    attachments: Sequence[Attachment] = (),
 ) -> EmailDelivery:
-    """Keep one email to send: its message sealed, what it is about in clear."""
+    """Keep one email to send: its message sealed (attachments too), what it is about in clear."""
     about_type, about_id = about_label(about) if about is not None else ("", "")
     return EmailDelivery.objects.create(
         kind=kind[:100],
@@ -61,6 +76,7 @@ def delivery_create(
                 "from": from_email,
                 "to": list(to),
                 "reply_to": list(reply_to),
+                **({"attachments": [item.sealed_form() for item in attachments]} if attachments else {}),
             }
         ),
     )
@@ -78,6 +94,9 @@ def delivery_message(delivery: EmailDelivery) -> EmailMultiAlternatives:
     )
     if sealed.get("html"):
         message.attach_alternative(str(sealed["html"]), "text/html")
+    attachments = sealed.get("attachments")
+    for item in attachments if isinstance(attachments, list) else []:
+        message.attach(str(item["filename"]), base64.b64decode(str(item["data"])), str(item["mimetype"]))
     return message
 
 

@@ -1,11 +1,11 @@
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from django.conf import settings
 from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.db import models, transaction
 from django.template.loader import render_to_string
 
-from patientportal.core.deliveries import delivery_create
+from patientportal.core.deliveries import Attachment, delivery_create
 from patientportal.core.models import EmailDelivery
 from patientportal.core.tasks import send_soon
 
@@ -28,6 +28,7 @@ def _queue(
     reply_to: list[str] | None = None,
     kind: str = "",
     about: models.Model | None = None,
+    attachments: Sequence[Attachment] = (),
 ) -> EmailDelivery:
     # The delivery and its task are written in the caller's transaction (the task store is
     # this database), so the change and its email commit or fail together; on their own when
@@ -42,6 +43,7 @@ def _queue(
             reply_to=reply_to or [],
             kind=kind,
             about=about,
+            attachments=attachments,
         )
         send_soon(delivery_id=delivery.pk)
     return delivery
@@ -62,10 +64,16 @@ def queue_message(message: EmailMessage, *, kind: str = "", about: models.Model 
 
 
 def queue_templated_email(
-    *, template_prefix: str, to: str, context: Mapping[str, object], about: models.Model | None = None
+    *,
+    template_prefix: str,
+    to: str,
+    context: Mapping[str, object],
+    about: models.Model | None = None,
+    attachments: Sequence[Attachment] = (),
 ) -> EmailDelivery:
     """Render `<prefix>_subject.txt`, `_message.txt` and `_message.html` and queue them.
-    `about` names what the email is about, so staff can see whether it arrived."""
+    `about` names what the email is about, so staff can see whether it arrived; `attachments`
+    go with it (sealed like the message)."""
     subject = " ".join(render_to_string(f"{template_prefix}_subject.txt", context).splitlines()).strip()
     return _queue(
         subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{subject}",
@@ -75,4 +83,5 @@ def queue_templated_email(
         to=[to],
         kind=template_prefix,
         about=about,
+        attachments=attachments,
     )

@@ -30,6 +30,23 @@ NOT_UPCOMING_STATUSES = frozenset({S.CANCELLED, S.NO_SHOW, S.COMPLETED})
 # Over, whatever the clock says: shown under Past even when the start time is still ahead.
 FINISHED_STATUSES = frozenset({S.NO_SHOW, S.COMPLETED})
 
+# Reminders (and booking and change emails) go only for visits still expected: not for
+# cancelled ones, no-shows, or a patient already checked in.
+REMINDED_STATUSES = frozenset({S.SCHEDULED, S.CONFIRMED})
+
+
+class ReminderOutcome(models.TextChoices):
+    """What became of one reminder of one appointment (scheduling.reminders)."""
+
+    SENT = "sent", _("Sent")
+    # Due already when the visit was booked or moved: the email about that gave the time.
+    COVERED = "covered", _("Covered by the booking or change email")
+    # Due together with a later one (after an outage): only the one closest to the visit went.
+    SUPERSEDED = "superseded", _("Replaced by a later reminder")
+    # Nobody to tell: no email address, or everyone turned reminders off.
+    NOBODY = "nobody", _("No one to send it to")
+
+
 STATUS_BADGES: dict[str, str] = {
     S.SCHEDULED: "info",
     S.CONFIRMED: "success",

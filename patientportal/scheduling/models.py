@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from patientportal.clinics.contact import tel_uri, validate_phone
 from patientportal.clinics.models import Clinic
 from patientportal.patients.models import Patient
-from patientportal.scheduling.choices import STATUS_BADGES, TYPE_COLOURS, AppointmentStatus
+from patientportal.scheduling.choices import STATUS_BADGES, TYPE_COLOURS, AppointmentStatus, ReminderOutcome
 
 MIN_DURATION = 5
 MAX_DURATION = 8 * 60
@@ -162,3 +162,60 @@ class Appointment(models.Model):
     @property
     def badge(self) -> str:
         return STATUS_BADGES[self.status]
+
+
+class AppointmentReminder(models.Model):
+    """One reminder of one appointment, written once, when the reminder is dealt with
+    (sent, or why not). The unique constraint makes it happen exactly once whatever number
+    of periodic runners race for it, and across restarts; keyed on the start time too, so
+    a visit moved to another time is reminded of again."""
+
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.CASCADE, related_name="+", db_index=False)
+    patient = models.ForeignKey("patients.Patient", on_delete=models.CASCADE, related_name="+", db_index=False)
+    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="reminders", db_index=False)
+    hours_before = models.PositiveSmallIntegerField()
+    starts_at = models.DateTimeField(help_text="The start time the reminder is about.")
+    due_at = models.DateTimeField()
+    outcome = models.CharField(max_length=20, choices=ReminderOutcome.choices)
+    emails = models.PositiveSmallIntegerField(default=0, help_text="How many emails were queued.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["appointment", "-hours_before", "id"]
+        constraints = [
+            # Also the index of the "not yet dealt with" check of every reminder round.
+            models.UniqueConstraint(
+                fields=["appointment", "hours_before", "starts_at"], name="one_reminder_per_appointment_time"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Reminder {self.hours_before} h before appointment {self.appointment_id}"
+
+
+class ReminderPreferenceQuerySet(models.QuerySet["ReminderPreference"]):
+    def for_patient(self, patient: Patient) -> "ReminderPreferenceQuerySet":
+        return self.filter(patient=patient)
+
+
+class ReminderPreference(models.Model):
+    """Whether one account wants appointment reminders for one patient record (a parent may
+    want them for a child's visits and not for their own). No row means yes. Emails about a
+    booking, a change or a cancellation go whatever this says."""
+
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.CASCADE, related_name="+", db_index=False)
+    patient = models.ForeignKey("patients.Patient", on_delete=models.CASCADE, related_name="+", db_index=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
+    reminders = models.BooleanField(_("email reminders"), default=True)
+    changed_at = models.DateTimeField(auto_now=True)
+
+    objects = ReminderPreferenceQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            # Read by the record ("who turned them off?") and written by the account.
+            models.UniqueConstraint(fields=["patient", "user"], name="one_reminder_preference_per_record_and_account"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Reminders {'on' if self.reminders else 'off'} for {self.user_id} → {self.patient_id}"

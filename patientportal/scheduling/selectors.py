@@ -6,6 +6,7 @@ from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
+from patientportal.accounts.models import User
 from patientportal.clinics.models import Clinic
 from patientportal.patients.models import Patient
 from patientportal.scheduling.choices import (
@@ -14,7 +15,14 @@ from patientportal.scheduling.choices import (
     NOT_UPCOMING_STATUSES,
     AppointmentStatus,
 )
-from patientportal.scheduling.models import Appointment, AppointmentType, Location, Provider, SetupItem
+from patientportal.scheduling.models import (
+    Appointment,
+    AppointmentType,
+    Location,
+    Provider,
+    ReminderPreference,
+    SetupItem,
+)
 
 
 def upcoming_for_patient(*, patient: Patient, now: datetime.datetime) -> QuerySet[Appointment]:
@@ -191,3 +199,8 @@ def booking_choices(*, clinic: Clinic) -> dict[str, QuerySet[SetupItem]]:
         "appointment_types": AppointmentType.objects.for_clinic(clinic).active(),
         "locations": Location.objects.for_clinic(clinic).active(),
     }
+
+
+def reminders_on(*, patient: Patient, user: User) -> bool:
+    """Whether this account gets appointment reminders for this record (yes until turned off)."""
+    return not ReminderPreference.objects.filter(patient=patient, user=user, reminders=False).exists()

@@ -1,6 +1,8 @@
 """Scheduling rules: setup lists (providers, locations, appointment types)
 and appointments. A provider cannot be double-booked: booking or moving an
-appointment locks the provider's row, then checks for overlaps."""
+appointment locks the provider's row, then checks for overlaps. Booking,
+changing and cancelling a visit still ahead emails the patient
+(`scheduling.emails`) in the same transaction."""
 
 import datetime
 import zoneinfo
@@ -15,7 +17,20 @@ from patientportal.audit import services as audit
 from patientportal.audit.transitions import transition
 from patientportal.clinics.models import Clinic
 from patientportal.patients.models import Patient
-from patientportal.scheduling.choices import APPOINTMENT_TRANSITIONS, FREEING_STATUSES, AppointmentStatus
+from patientportal.scheduling.choices import (
+    APPOINTMENT_TRANSITIONS,
+    FREEING_STATUSES,
+    REMINDED_STATUSES,
+    AppointmentStatus,
+)
+from patientportal.scheduling.emails import (
+    NOTIFIED_FIELDS,
+    AppointmentEmail,
+    Change,
+    appointment_email_send,
+    changes_between,
+    snapshot,
+)
 from patientportal.scheduling.errors import SchedulingError
 from patientportal.scheduling.machines import APPOINTMENT_STATUS
 from patientportal.scheduling.models import (
@@ -25,8 +40,10 @@ from patientportal.scheduling.models import (
     AppointmentType,
     Location,
     Provider,
+    ReminderPreference,
     SetupItem,
 )
+from patientportal.scheduling.reminders import reminders_cover
 
 APPOINTMENT_EDITABLE_FIELDS = (
     "provider",
@@ -151,13 +168,36 @@ def appointment_book(
         internal_notes=internal_notes.strip(),
         created_by=actor,
     )
-    audit.record(action="scheduling.appointment.booked", actor=actor, clinic=clinic, patient=patient, obj=appointment)
+    emails = _tell_patient(appointment, AppointmentEmail.BOOKED)
+    audit.record(
+        action="scheduling.appointment.booked",
+        actor=actor,
+        clinic=clinic,
+        patient=patient,
+        obj=appointment,
+        metadata={"emails": emails},
+    )
     return appointment
+
+
+def _tell_patient(appointment: Appointment, kind: AppointmentEmail, changes: Sequence[Change] = ()) -> int:
+    """Email the patient about a visit still ahead (nothing for one entered after the fact, nor
+    a change to one the patient is already checked in for); a booking or a new time also
+    covers the reminders already due. Returns the emails queued."""
+    now = timezone.now()
+    if appointment.starts_at <= now:
+        return 0
+    if kind != AppointmentEmail.CANCELLED and appointment.status not in REMINDED_STATUSES:
+        return 0
+    if kind in (AppointmentEmail.BOOKED, AppointmentEmail.CHANGED):
+        reminders_cover(appointment=appointment, now=now)
+    return appointment_email_send(appointment=appointment, kind=kind, changes=changes)
 
 
 @transaction.atomic
 def appointment_update(*, appointment: Appointment, changes: Mapping[str, object], actor: User) -> Appointment:
-    """Change the details of an appointment that is not final; re-checks the provider's time."""
+    """Change the details of an appointment that is not final; re-checks the provider's time.
+    A change of time, provider, location or type is emailed to the patient, saying what changed."""
     locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
     if not APPOINTMENT_TRANSITIONS[locked.status]:
         raise SchedulingError("final_status", current=locked.get_status_display().lower())
@@ -165,6 +205,7 @@ def appointment_update(*, appointment: Appointment, changes: Mapping[str, object
     changed = [name for name, value in values.items() if getattr(locked, name) != value]
     if not changed:
         return locked
+    told = snapshot(locked)
     for name in changed:
         setattr(locked, name, values[name])
     if not MIN_DURATION <= locked.duration_minutes <= MAX_DURATION:
@@ -175,20 +216,23 @@ def appointment_update(*, appointment: Appointment, changes: Mapping[str, object
     _lock_providers(locked.provider, appointment.provider)
     _refuse_overlap(provider=locked.provider, starts_at=locked.starts_at, ends_at=locked.ends_at, exclude_id=locked.pk)
     locked.save()
+    seen_changes = changes_between(told, locked) if NOTIFIED_FIELDS & set(changed) else []
+    emails = _tell_patient(locked, AppointmentEmail.CHANGED, changes=seen_changes) if seen_changes else 0
     audit.record(
         action="scheduling.appointment.updated",
         actor=actor,
         clinic=locked.clinic,
         patient=locked.patient,
         obj=locked,
-        metadata={"fields": changed},
+        metadata={"fields": changed, "emails": emails},
     )
     return locked
 
 
 @transaction.atomic
 def appointment_set_status(*, appointment: Appointment, to: str, actor: User) -> Appointment:
-    """Move the status along APPOINTMENT_TRANSITIONS, recording who and when."""
+    """Move the status along APPOINTMENT_TRANSITIONS, recording who and when. A visit still
+    ahead that is cancelled is emailed to the patient as cancelled by the clinic."""
     locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
     now = timezone.now()
     transition(
@@ -198,8 +242,41 @@ def appointment_set_status(*, appointment: Appointment, to: str, actor: User) ->
         actor=actor,
         fields={"status_changed_at": now, "status_changed_by": actor, "updated_at": now},
     )
+    if to == AppointmentStatus.CANCELLED:
+        emails = _tell_patient(locked, AppointmentEmail.CANCELLED)
+        if emails:
+            audit.record(
+                action="scheduling.appointment.cancellation_emailed",
+                actor=actor,
+                clinic=locked.clinic,
+                patient=locked.patient,
+                obj=locked,
+                metadata={"emails": emails},
+            )
     return locked
 
 
 def appointment_cancel(*, appointment: Appointment, actor: User) -> Appointment:
     return appointment_set_status(appointment=appointment, to=AppointmentStatus.CANCELLED, actor=actor)
+
+
+@transaction.atomic
+def reminder_preference_set(*, patient: Patient, user: User, reminders: bool) -> ReminderPreference:
+    """Turn appointment reminders on or off for one account and one record (the account acts for
+    itself; on until turned off). Emails about a booking, a change or a cancellation still go.
+    Audited when it changes."""
+    preference, _created = ReminderPreference.objects.select_for_update().get_or_create(
+        patient=patient, user=user, defaults={"clinic_id": patient.clinic_id, "reminders": True}
+    )
+    if preference.reminders == reminders:
+        return preference
+    preference.reminders = reminders
+    preference.save(update_fields=["reminders", "changed_at"])
+    audit.record(
+        action="scheduling.reminders.turned_on" if reminders else "scheduling.reminders.turned_off",
+        actor=user,
+        clinic=patient.clinic,
+        patient=patient,
+        obj=preference,
+    )
+    return preference

@@ -1,5 +1,6 @@
-"""The clinic settings page: how patients reach the clinic, and the clinic's time zone, tax rate
-and unpaid-order delay. Two forms in one <form>, each in its own fieldset."""
+"""The clinic settings page: how patients reach the clinic, the clinic's time zone, tax rate and
+unpaid-order delay, and its appointment reminder times. Three forms in one <form>, each in its
+own fieldset."""
 
 import zoneinfo
 from decimal import Decimal
@@ -9,7 +10,7 @@ from django import forms
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
-from patientportal.clinics.models import Clinic
+from patientportal.clinics.models import MAX_REMINDERS, REMINDER_HOURS_RANGE, Clinic
 from patientportal.clinics.services import CLINIC_CONTACT_FIELDS
 
 # Zone names people pick from ("America/New_York"), not the legacy aliases ("EST5EDT", "posixrules").
@@ -92,3 +93,43 @@ class ClinicRulesForm(forms.ModelForm[Clinic]):
             "tax_rate_bp": int(self.cleaned_data["tax_rate"] * 100),
             "unpaid_order_hours": self.cleaned_data["unpaid_order_hours"],
         }
+
+
+REMINDER_FIELDS = ("first_reminder", "second_reminder", "third_reminder")
+REMINDER_LABELS = (_("First reminder"), _("Second reminder"), _("Third reminder"))
+assert len(REMINDER_FIELDS) == MAX_REMINDERS
+
+
+class ClinicRemindersForm(forms.Form):
+    """Up to three reminder times, in hours before the visit; an empty box is no reminder."""
+
+    def __init__(self, data: QueryDict | None = None, *, instance: Clinic) -> None:
+        hours = instance.reminder_hours
+        initial = {name: hours[index] if index < len(hours) else None for index, name in enumerate(REMINDER_FIELDS)}
+        super().__init__(data, initial=initial)
+        low, high = REMINDER_HOURS_RANGE
+        for name, label in zip(REMINDER_FIELDS, REMINDER_LABELS, strict=True):
+            self.fields[name] = forms.IntegerField(
+                label=label,
+                required=False,
+                min_value=low,
+                max_value=high,
+                help_text=_("Hours before the visit; leave empty for none."),
+                widget=forms.NumberInput(attrs={"inputmode": "numeric", "step": 1}),
+            )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        seen: set[int] = set()
+        for name in REMINDER_FIELDS:
+            hours = cleaned.get(name)
+            if hours is None:
+                continue
+            if hours in seen:
+                self.add_error(name, _("Another reminder is already %(hours)s hours before.") % {"hours": hours})
+            seen.add(hours)
+        return cleaned
+
+    def changes(self) -> dict[str, object]:
+        hours = [self.cleaned_data[name] for name in REMINDER_FIELDS if self.cleaned_data[name] is not None]
+        return {"appointment_reminder_hours": sorted(hours, reverse=True)}

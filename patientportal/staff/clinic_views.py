@@ -1,5 +1,5 @@
-"""The clinic settings page (owners and admins): contact details, time zone, tax rate and
-unpaid-order delay. The plan and add-ons stay the operator's."""
+"""The clinic settings page (owners and admins): contact details, time zone, tax rate,
+unpaid-order delay and appointment reminder times. The plan and add-ons stay the operator's."""
 
 import copy
 
@@ -14,7 +14,7 @@ from patientportal.clinics.choices import CLINIC_SETTINGS_ROLES
 from patientportal.clinics.errors import ClinicError
 from patientportal.clinics.services import clinic_settings_update
 from patientportal.staff.access import StaffRequest, staff_view
-from patientportal.staff.clinic_forms import ClinicContactForm, ClinicRulesForm
+from patientportal.staff.clinic_forms import ClinicContactForm, ClinicRemindersForm, ClinicRulesForm
 
 
 @require_http_methods(["GET", "POST"])
@@ -25,11 +25,20 @@ def clinic_settings(request: StaffRequest) -> HttpResponse:
     # Each form checks a copy, so the service sees what actually changed.
     contact = ClinicContactForm(data, instance=copy.copy(clinic))
     rules = ClinicRulesForm(data, instance=copy.copy(clinic))
-    if data is not None and all([contact.is_valid(), rules.is_valid()]):
+    reminders = ClinicRemindersForm(data, instance=clinic)
+    if data is not None and all([contact.is_valid(), rules.is_valid(), reminders.is_valid()]):
         try:
-            clinic_settings_update(clinic=clinic, changes={**contact.changes(), **rules.changes()}, actor=request.user)
+            clinic_settings_update(
+                clinic=clinic,
+                changes={**contact.changes(), **rules.changes(), **reminders.changes()},
+                actor=request.user,
+            )
         except ClinicError:  # the role was taken away since the page checked it
             raise PermissionDenied from None
         messages.success(request, _("Clinic settings saved."))
         return redirect("staff:clinic_settings", clinic_slug=clinic.slug)
-    return render(request, "staff/clinic_settings.html", {"contact_form": contact, "rules_form": rules})
+    return render(
+        request,
+        "staff/clinic_settings.html",
+        {"contact_form": contact, "rules_form": rules, "reminders_form": reminders},
+    )

@@ -33,9 +33,10 @@ def test_an_owner_sets_the_clinics_contact_and_a_patient_can_tap_to_call(world, 
     patient = new_page(width)
     sign_in(patient, "paula@example.com")
     patient.goto("/portal/appointments/")
-    call = patient.get_by_role("link", name="+1 617-555-0142")
-    expect(call).to_have_attribute("href", "tel:+16175550142")
-    expect(patient.get_by_role("link", name="desk@alpha.example")).to_have_attribute(
-        "href", re.compile(r"^mailto:desk@alpha\.example$")
-    )
+    # In the page's "contact the clinic" block, and again in the footer of every portal page.
+    for area in (patient.get_by_role("main"), patient.get_by_role("contentinfo")):
+        expect(area.get_by_role("link", name="+1 617-555-0142")).to_have_attribute("href", "tel:+16175550142")
+        expect(area.get_by_role("link", name="desk@alpha.example")).to_have_attribute(
+            "href", re.compile(r"^mailto:desk@alpha\.example$")
+        )
     check_page(patient, "portal-appointments-clinic-contact")

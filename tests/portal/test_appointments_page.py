@@ -183,9 +183,9 @@ def test_the_appointment_pages_and_dashboard_need_a_fixed_number_of_queries(worl
     client = client_for(world.patient_user_1)
     client.get("/portal/")
     # The clinic has the shop, so the header's cart count adds one query to each page.
-    # session, user, links, count, one page, cancelled list, audit, cart count (the session is saved
-    # at most once a minute: core.middleware.ACTIVITY_PRECISION_SECONDS)
-    with django_assert_num_queries(8):
+    # session, user, links, count, one page, cancelled list, the account's reminder choice, audit, cart
+    # count (the session is saved at most once a minute: core.middleware.ACTIVITY_PRECISION_SECONDS)
+    with django_assert_num_queries(9):
         page_of(client, "upcoming")
     # session, user, links, count, one page, audit, cart count
     with django_assert_num_queries(7):

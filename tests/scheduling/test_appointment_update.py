@@ -39,7 +39,8 @@ def test_changing_the_duration_keeps_the_end_in_step_and_audits_field_names(worl
     stored = Appointment.objects.get(pk=appointment.pk)
     assert stored.ends_at == START + datetime.timedelta(minutes=50)
     event = AuditEvent.objects.get(action="scheduling.appointment.updated")
-    assert event.metadata == {"fields": ["duration_minutes", "internal_notes"]}
+    # A new length is a new time for the patient: emailed to the account and the record's address.
+    assert event.metadata == {"fields": ["duration_minutes", "internal_notes"], "emails": 2}
 
 
 def test_an_appointment_can_move_to_a_free_provider(world):

@@ -31,6 +31,10 @@ def settings_form(**overrides) -> dict:
         "time_zone": "America/Chicago",
         "tax_rate": "8.25",
         "unpaid_order_hours": "48",
+        # The reminder times as they are (the defaults): tests/staff/test_clinic_reminder_settings.py
+        "first_reminder": "48",
+        "second_reminder": "2",
+        "third_reminder": "",
     }
     return {**data, **overrides}
 
