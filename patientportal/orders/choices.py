@@ -12,7 +12,10 @@ class OrderStatus(models.TextChoices):
 
 class PaymentStatus(models.TextChoices):
     UNPAID = "unpaid", _("Unpaid")
+    # The card is authorised (money held, not taken) while the order waits for approval; approval captures it.
+    AUTHORISED = "authorised", _("Card authorised")
     PAID = "paid", _("Paid")
+    PARTLY_REFUNDED = "partly_refunded", _("Partly refunded")
     FAILED = "failed", _("Failed")
     REFUNDED = "refunded", _("Refunded")
 
@@ -33,9 +36,13 @@ ORDER_TRANSITIONS: dict[str, frozenset[str]] = {
     OrderStatus.CANCELLED: frozenset(),
 }
 PAYMENT_TRANSITIONS: dict[str, frozenset[str]] = {
-    PaymentStatus.UNPAID: frozenset({PaymentStatus.PAID, PaymentStatus.FAILED}),
-    PaymentStatus.FAILED: frozenset({PaymentStatus.PAID, PaymentStatus.FAILED}),
-    PaymentStatus.PAID: frozenset({PaymentStatus.REFUNDED}),
+    PaymentStatus.UNPAID: frozenset({PaymentStatus.AUTHORISED, PaymentStatus.PAID, PaymentStatus.FAILED}),
+    PaymentStatus.FAILED: frozenset({PaymentStatus.AUTHORISED, PaymentStatus.PAID, PaymentStatus.FAILED}),
+    # Captured on approval; or released (rejected, cancelled) or lapsed: back to "pay after approval".
+    PaymentStatus.AUTHORISED: frozenset({PaymentStatus.PAID, PaymentStatus.UNPAID}),
+    PaymentStatus.PAID: frozenset({PaymentStatus.PARTLY_REFUNDED, PaymentStatus.REFUNDED}),
+    # Each further partial refund is a move of its own (a line in the order's history).
+    PaymentStatus.PARTLY_REFUNDED: frozenset({PaymentStatus.PARTLY_REFUNDED, PaymentStatus.REFUNDED}),
     PaymentStatus.REFUNDED: frozenset(),
 }
 APPROVAL_TRANSITIONS: dict[str, frozenset[str]] = {
@@ -54,7 +61,9 @@ ORDER_BADGES: dict[str, str] = {
 }
 PAYMENT_BADGES: dict[str, str] = {
     PaymentStatus.UNPAID: "warning",
+    PaymentStatus.AUTHORISED: "info",
     PaymentStatus.PAID: "success",
+    PaymentStatus.PARTLY_REFUNDED: "neutral",
     PaymentStatus.FAILED: "danger",
     PaymentStatus.REFUNDED: "neutral",
 }

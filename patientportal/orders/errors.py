@@ -32,6 +32,9 @@ class OrderError(Exception):
         "payment_in_progress": _("A payment for this order is being processed. Please wait for it to finish."),
         "total_changed": _("Prices changed while you were checking out. Please review the new total."),
         "not_pending": _("Only an order that is still pending can be approved or rejected."),
+        "authorised": _("This order's card authorisation is captured on approval or released on rejection."),
+        "refund_too_many": _("At most %(left)s of %(item)s can still be refunded."),
+        "refund_unknown_item": _("That item is not part of this order."),
     }
 
     def __init__(self, code: str, **params: object) -> None:

@@ -1,6 +1,9 @@
+import datetime
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from patientportal.clinics.models import Clinic
@@ -8,6 +11,8 @@ from patientportal.orders.choices import ORDER_BADGES, PAYMENT_BADGES, Approval,
 from patientportal.patients.models import Patient
 
 MAX_QUANTITY_PER_ITEM = 99
+# A card authorisation this close to lapsing makes its order urgent in the staff queue.
+AUTHORISATION_URGENT_BEFORE = datetime.timedelta(days=1)
 
 
 class Cart(models.Model):
@@ -59,6 +64,12 @@ class OrderQuerySet(models.QuerySet["Order"]):
             approval__in=[Approval.NOT_NEEDED, Approval.APPROVED],
         )
 
+    def authorisation_urgent(self, now: datetime.datetime) -> "OrderQuerySet":
+        """Orders whose card authorisation lapses within AUTHORISATION_URGENT_BEFORE (or already has)."""
+        return self.filter(
+            payment_status=PaymentStatus.AUTHORISED, authorised_until__lte=now + AUTHORISATION_URGENT_BEFORE
+        )
+
 
 class OrderNumberSequence(models.Model):
     """The last order number used by a clinic; locked while the next is taken."""
@@ -98,6 +109,8 @@ class Order(models.Model):
     # When the order became payable (at placing, or at approval); the unpaid timer starts here.
     payable_since = models.DateTimeField(null=True, blank=True)
     paid_at = models.DateTimeField(null=True, blank=True)
+    # While the payment is Authorised: when the card authorisation lapses (staff approve or reject before).
+    authorised_until = models.DateTimeField(null=True, blank=True)
 
     objects = OrderQuerySet.as_manager()
 
@@ -118,6 +131,12 @@ class Order(models.Model):
             models.Index(fields=["clinic", "created_at", "id"], name="order_queue_idx"),
             # The staff queues by status, and their counts.
             models.Index(fields=["clinic", "status", "created_at", "id"], name="order_queue_status_idx"),
+            # Authorisations about to lapse: the queue's urgent count and the lapse job (few rows, partial).
+            models.Index(
+                fields=["authorised_until"],
+                condition=models.Q(payment_status=PaymentStatus.AUTHORISED),
+                name="order_authorised_until_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -129,6 +148,29 @@ class Order(models.Model):
             self.status == OrderStatus.PENDING
             and self.payment_status in (PaymentStatus.UNPAID, PaymentStatus.FAILED)
             and self.approval in (Approval.NOT_NEEDED, Approval.APPROVED)
+        )
+
+    @property
+    def is_authorisable(self) -> bool:
+        """Waiting for approval and not yet holding a payment: the card may be authorised now and
+        captured on approval (payments decides whether it is offered)."""
+        return (
+            self.status == OrderStatus.PENDING
+            and self.approval == Approval.AWAITING
+            and self.payment_status in (PaymentStatus.UNPAID, PaymentStatus.FAILED)
+        )
+
+    @property
+    def holds_payment(self) -> bool:
+        """Paid and not refunded in full: money that staff may give back."""
+        return self.payment_status in (PaymentStatus.PAID, PaymentStatus.PARTLY_REFUNDED)
+
+    @property
+    def authorisation_is_urgent(self) -> bool:
+        return (
+            self.payment_status == PaymentStatus.AUTHORISED
+            and self.authorised_until is not None
+            and self.authorised_until <= timezone.now() + AUTHORISATION_URGENT_BEFORE
         )
 
     @property
@@ -155,9 +197,18 @@ class OrderItem(models.Model):
     requires_prescription = models.BooleanField(default=False)
     requires_consultation = models.BooleanField(default=False)
     stock_tracked = models.BooleanField(default=True)
+    # How many of this line were refunded (partial refunds by item); these never come back to stock again
+    # when the order is cancelled: they were put back when refunded, or staff kept them out.
+    refunded_quantity = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(refunded_quantity__lte=models.F("quantity")),
+                name="order_item_refunded_at_most_ordered",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.quantity} × {self.name}"
@@ -165,6 +216,10 @@ class OrderItem(models.Model):
     @property
     def line_total_cents(self) -> int:
         return self.unit_price_cents * self.quantity
+
+    @property
+    def refundable_quantity(self) -> int:
+        return self.quantity - self.refunded_quantity
 
 
 class OrderEvent(models.Model):

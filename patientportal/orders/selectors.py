@@ -1,3 +1,4 @@
+import datetime
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import cast
@@ -139,15 +140,20 @@ class _CountUpTo(Subquery):
     output_field = IntegerField()
 
 
-def queue_counts(*, clinic: Clinic, up_to: int) -> dict[str, int]:
+def queue_counts(*, clinic: Clinic, up_to: int, urgent_at: datetime.datetime | None = None) -> dict[str, int]:
     """The number of orders in each work queue, in one query, counting no further than
     `up_to` + 1 in each (shown as "more than"): each count reads at most that many
-    entries of order_queue_status_idx, however many orders the clinic has."""
+    entries of order_queue_status_idx, however many orders the clinic has. With `urgent_at`,
+    also "urgent": the orders whose card authorisation lapses within a day of that time
+    (order_authorised_until_idx), in the same query."""
     counts = {
         name: _CountUpTo(Order.objects.for_clinic(clinic).filter(**filters).order_by().values("pk")[: up_to + 1])
         for name, filters in STAFF_QUEUES.items()
         if name != "all"
     }
+    if urgent_at is not None:
+        urgent = Order.objects.for_clinic(clinic).authorisation_urgent(urgent_at).order_by().values("pk")
+        counts["urgent"] = _CountUpTo(urgent[: up_to + 1])
     row: Mapping[str, object] = Clinic.objects.filter(pk=clinic.pk).values(**counts).get()
     return {name: cast(int, row[name]) for name in counts}
 

@@ -9,6 +9,7 @@ an OrderEvent and an audit event. Stock is taken when an order is placed and giv
 exactly once, by the move to Cancelled.
 """
 
+import datetime
 from collections.abc import Sequence
 
 from django.conf import settings
@@ -166,11 +167,14 @@ def order_queue_viewed(*, clinic: Clinic, queue: str, orders: Sequence[Order], a
 
 
 def _release_stock(order: Order, actor: User | None) -> None:
+    # Items refunded one by one are left out: put back then, or kept out by staff (damaged, used).
     for item in order.items.filter(stock_tracked=True, product__isnull=False).select_related("product"):
         assert item.product is not None  # filtered on product__isnull=False above
+        if item.refundable_quantity == 0:
+            continue
         stock_adjust(
             product=item.product,
-            change=item.quantity,
+            change=item.refundable_quantity,
             reason=StockReason.ORDER_RELEASED,
             actor=actor,
             order_id=order.pk,
@@ -193,7 +197,8 @@ def cancel_locked_order(order: Order, *, actor: User | None, reason: str) -> Ord
 
 
 def order_email_patient(order: Order, kind: str) -> None:
-    """Tell the patient what happened to their order (kind: approved, rejected, ready, cancelled, cancelled_unpaid)."""
+    """Tell the patient what happened to their order (kind: approved, approved_paid, approved_pay_now,
+    authorisation_lapsed, rejected, ready, cancelled, cancelled_unpaid)."""
     if not order.patient.email:
         return
     queue_templated_email(
@@ -230,34 +235,58 @@ def order_email_resend(*, order: Order, delivery: EmailDelivery, actor: User) ->
     return resent
 
 
-def _pending_locked(order: Order) -> Order:
+def order_pending_locked(order: Order) -> Order:
+    """The order, locked; refused unless it is still pending (approval and rejection need that)."""
     locked = order_lock(order)
     if locked.status != OrderStatus.PENDING:
         raise OrderError("not_pending")
     return locked
 
 
-@transaction.atomic
-def order_approve(*, order: Order, actor: User) -> Order:
-    locked = _pending_locked(order)
-    order_move(order=locked, machine="approval", to=Approval.APPROVED, actor=actor, payable_since=timezone.now())
-    order_email_patient(locked, "approved")
-    return locked
+def order_approve_locked(order: Order, *, actor: User) -> Order:
+    """Approve a locked pending order. It is payable from now (the unpaid timer starts here) unless
+    its card is authorised, which the caller (payments) captures in the same transaction."""
+    return order_move(order=order, machine="approval", to=Approval.APPROVED, actor=actor, payable_since=timezone.now())
 
 
-@transaction.atomic
-def order_reject(*, order: Order, reason: str, actor: User) -> Order:
+def order_reject_locked(order: Order, *, reason: str, actor: User) -> Order:
+    """Mark a locked pending order rejected; the caller cancels it (its stock comes back, once)."""
     if not reason.strip():
         raise OrderError("reason_required")
-    locked = _pending_locked(order)
-    order_move(
-        order=locked,
+    return order_move(
+        order=order,
         machine="approval",
         to=Approval.REJECTED,
         actor=actor,
         note=reason,
         rejection_reason=reason.strip()[:500],
     )
+
+
+def _refuse_authorised(order: Order) -> None:
+    # An authorised card is captured or released by payments.authorisations, never left behind.
+    if order.payment_status == PaymentStatus.AUTHORISED:
+        raise OrderError("authorised")
+
+
+@transaction.atomic
+def order_approve(*, order: Order, actor: User) -> Order:
+    """Approve an order that holds no card authorisation (payments.authorisations.order_approve does both)."""
+    locked = order_pending_locked(order)
+    _refuse_authorised(locked)
+    order_approve_locked(locked, actor=actor)
+    order_email_patient(locked, "approved")
+    return locked
+
+
+@transaction.atomic
+def order_reject(*, order: Order, reason: str, actor: User) -> Order:
+    """Reject an order that holds no card authorisation (payments.authorisations.order_reject does both)."""
+    if not reason.strip():
+        raise OrderError("reason_required")
+    locked = order_pending_locked(order)
+    _refuse_authorised(locked)
+    order_reject_locked(locked, reason=reason, actor=actor)
     cancel_locked_order(locked, actor=actor, reason=reason.strip())
     order_email_patient(locked, "rejected")
     return locked
@@ -277,7 +306,29 @@ def order_complete(*, order: Order, actor: User) -> Order:
     return order_move(order=locked, machine="status", to=OrderStatus.COMPLETED, actor=actor)
 
 
-def order_record_payment(*, order: Order, actor: User | None = None) -> Order:
-    """Called by the payments service, inside its transaction, with the order locked."""
-    order_move(order=order, machine="payment", to=PaymentStatus.PAID, actor=actor, paid_at=timezone.now())
+def order_record_payment(*, order: Order, actor: User | None = None, note: str = "") -> Order:
+    """Called by the payments service, inside its transaction, with the order locked (paid, or an
+    authorisation captured)."""
+    order_move(
+        order=order,
+        machine="payment",
+        to=PaymentStatus.PAID,
+        actor=actor,
+        note=note,
+        paid_at=timezone.now(),
+        authorised_until=None,
+    )
     return order_move(order=order, machine="status", to=OrderStatus.PROCESSING, actor=actor)
+
+
+def order_record_authorisation(*, order: Order, until: datetime.datetime) -> Order:
+    """The patient's card is authorised for the order (payments, order locked): held until `until`."""
+    return order_move(order=order, machine="payment", to=PaymentStatus.AUTHORISED, actor=None, authorised_until=until)
+
+
+def order_record_authorisation_ended(*, order: Order, note: str, actor: User | None = None) -> Order:
+    """The card authorisation was released or lapsed without being captured (payments, order locked): the
+    order is unpaid again, to be paid after approval (a rejected or cancelled order is not payable anyway)."""
+    return order_move(
+        order=order, machine="payment", to=PaymentStatus.UNPAID, actor=actor, note=note, authorised_until=None
+    )

@@ -5,24 +5,37 @@ from django.utils.translation import gettext_lazy as _
 class PaymentAttemptStatus(models.TextChoices):
     CREATED = "created", _("Started")
     PROCESSING = "processing", _("Processing")
+    AUTHORISED = "authorised", _("Authorised")
     SUCCEEDED = "succeeded", _("Succeeded")
     FAILED = "failed", _("Failed")
     EXPIRED = "expired", _("Expired")
+    RELEASED = "released", _("Authorisation released")
     REFUNDED = "refunded", _("Refunded")
     NEEDS_REVIEW = "needs_review", _("Needs review")
 
 
 S = PaymentAttemptStatus
-# A late or repeated provider event can never move a payment backwards.
+# A late or repeated provider event can never move a payment backwards. An authorisation (manual capture)
+# is captured (succeeded) or released (rejected, cancelled, lapsed); refunds in part leave a payment
+# Succeeded (each is a Refund row); refunded in full, it is Refunded.
 PAYMENT_ATTEMPT_TRANSITIONS: dict[str, frozenset[str]] = {
-    S.CREATED: frozenset({S.PROCESSING, S.SUCCEEDED, S.FAILED, S.EXPIRED, S.NEEDS_REVIEW}),
+    S.CREATED: frozenset({S.PROCESSING, S.AUTHORISED, S.SUCCEEDED, S.FAILED, S.EXPIRED, S.NEEDS_REVIEW}),
     S.PROCESSING: frozenset({S.SUCCEEDED, S.FAILED, S.NEEDS_REVIEW}),
+    S.AUTHORISED: frozenset({S.SUCCEEDED, S.RELEASED, S.NEEDS_REVIEW}),
     S.SUCCEEDED: frozenset({S.REFUNDED}),
     S.FAILED: frozenset(),
-    S.EXPIRED: frozenset({S.SUCCEEDED, S.NEEDS_REVIEW}),
+    S.EXPIRED: frozenset({S.AUTHORISED, S.SUCCEEDED, S.NEEDS_REVIEW}),
+    S.RELEASED: frozenset(),
     S.REFUNDED: frozenset(),
     S.NEEDS_REVIEW: frozenset({S.REFUNDED}),
 }
+
+
+class RefundKind(models.TextChoices):
+    FULL = "full", _("In full")
+    ITEMS = "items", _("Items")
+    AMOUNT = "amount", _("An amount")
+    AT_PROVIDER = "at_provider", _("At the payment provider")
 
 
 class ProviderEventStatus(models.TextChoices):

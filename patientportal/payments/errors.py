@@ -12,6 +12,14 @@ class PaymentError(Exception):
         ),
         "not_allowed_event": _("A provider event that is “%(current)s” cannot become “%(wanted)s”."),
         "reason_required": _("Please give a reason; it is kept in the audit log."),
+        "provider_refused": _("The payment service refused this refund. Nothing was refunded."),
+        "refund_items_or_amount": _("Choose the items to refund, or type an amount — one of the two."),
+        "refund_amount_positive": _("Type an amount greater than zero."),
+        "over_refund": _("That is more than is left to refund: at most %(left)s."),
+        "refund_changed": _(
+            "What is left to refund changed while you were reviewing (another refund came first). "
+            "Nothing was refunded; please review it again."
+        ),
     }
 
     def __init__(self, code: str, **params: object) -> None:

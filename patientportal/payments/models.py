@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.db import models
 
-from patientportal.payments.choices import PaymentAttemptStatus, ProviderEventStatus
+from patientportal.payments.choices import PaymentAttemptStatus, ProviderEventStatus, RefundKind
 
 
 class Payment(models.Model):
@@ -18,6 +18,10 @@ class Payment(models.Model):
     status = models.CharField(max_length=20, choices=PaymentAttemptStatus.choices, default=PaymentAttemptStatus.CREATED)
     redirect_url = models.URLField(max_length=2000, blank=True)
     note = models.CharField(max_length=500, blank=True)
+    # Authorise now, capture later (an order waiting for approval): the card is only authorised at checkout.
+    manual_capture = models.BooleanField(default=False)
+    # While Authorised: when the authorisation lapses (PAYMENT_AUTHORISATION_DAYS after the checkout began).
+    authorised_until = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -29,15 +33,47 @@ class Payment(models.Model):
 
 
 class Refund(models.Model):
+    """Money given back from a payment, in full or in part: a row per refund, never changed."""
+
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
-    amount_cents = models.PositiveIntegerField()
+    kind = models.CharField(max_length=20, choices=RefundKind.choices, default=RefundKind.FULL)
+    amount_cents = models.PositiveIntegerField()  # tax included
+    tax_cents = models.PositiveIntegerField(default=0)  # of which tax (orders.tax says how it is shared)
     reference = models.CharField(max_length=255, blank=True)
     reason = models.CharField(max_length=500, blank=True)
+    restocked = models.BooleanField(default=False)  # the refunded items were put back in stock
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(tax_cents__lte=models.F("amount_cents")), name="refund_tax_within_amount"
+            ),
+        ]
+
     def __str__(self) -> str:
         return f"Refund {self.pk}"
+
+    @property
+    def items_cents(self) -> int:
+        return self.amount_cents - self.tax_cents
+
+
+class RefundItem(models.Model):
+    """One line of a refund by items: how many of which order item, at the price paid."""
+
+    refund = models.ForeignKey(Refund, on_delete=models.CASCADE, related_name="items")
+    order_item = models.ForeignKey("orders.OrderItem", on_delete=models.PROTECT, related_name="+")
+    quantity = models.PositiveSmallIntegerField()
+    amount_cents = models.PositiveIntegerField()  # quantity × the unit price paid, before tax
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × item {self.order_item_id}"
 
 
 class WebhookEvent(models.Model):

@@ -65,17 +65,20 @@ def test_checkout(request: SignedInRequest, reference: str) -> HttpResponse:
             "payments/test_checkout.html",
             {"payment": payment, "order": payment.order, "open": payment.status == PaymentAttemptStatus.CREATED},
         )
-    pay = request.POST.get("action") == "pay"
+    # "Pay" for a payment, "Authorise" for an authorisation (an order that waits for approval), or "Decline".
+    accepted = request.POST.get("action") == ("authorise" if payment.manual_capture else "pay")
+    kind = ProviderEventKind.AUTHORISED if payment.manual_capture else ProviderEventKind.SUCCEEDED
     event = ProviderEvent(
         event_id=f"test:{secrets.token_hex(8)}",
-        kind=ProviderEventKind.SUCCEEDED if pay else ProviderEventKind.FAILED,
-        event_type="test.payment_succeeded" if pay else "test.payment_declined",
+        kind=kind if accepted else ProviderEventKind.FAILED,
+        event_type=f"test.payment_{kind}" if accepted else "test.payment_declined",
         payment_reference=payment.reference,
+        charge_reference=f"test_charge_{payment.reference}",
         amount_cents=payment.amount_cents,
         currency=payment.currency,
     )
     payment_event_apply(provider="test", event=event)
-    if pay:
+    if accepted:
         return redirect("portal:order_confirmation", order_id=payment.order_id)
     messages.error(request, _("The test payment was declined. You can try again."))
     return redirect("portal:order_detail", order_id=payment.order_id)

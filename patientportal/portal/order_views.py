@@ -1,6 +1,7 @@
 """Checkout, the patient's orders, paying, and the confirmation page (PRODUCT.md F-8, F-9)."""
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse
@@ -13,12 +14,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from patientportal.clinics.features import Feature
 from patientportal.orders import selectors
 from patientportal.orders.cart import cart_for_patient
+from patientportal.orders.choices import PaymentStatus
 from patientportal.orders.errors import OrderError
 from patientportal.orders.models import Order
 from patientportal.orders.services import order_place
 from patientportal.orders.tax import tax_cents
 from patientportal.patients.services import patient_record_viewed
 from patientportal.payments.choices import PaymentAttemptStatus
+from patientportal.payments.selectors import order_may_authorise, order_refunds
 from patientportal.payments.services import payment_start, payment_sync
 from patientportal.portal.access import PortalRequest, portal_view
 
@@ -56,8 +59,8 @@ def checkout(request: PortalRequest) -> HttpResponse:
         except OrderError as error:
             messages.error(request, error.message)
             return redirect("portal:cart")
-        if order.is_payable:
-            return _pay(request, order)
+        if order.is_payable or order_may_authorise(order=order):
+            return _pay(request, order)  # to pay, or to authorise the card of an order that needs approval
         messages.success(
             request,
             _("Order %(number)s placed. The clinic reviews it before you can pay; we will email you.")
@@ -82,6 +85,7 @@ def checkout(request: PortalRequest) -> HttpResponse:
             "total_cents": cart.subtotal_cents + tax,
             "tax_rate": portal.clinic.tax_rate_bp / 100,
             "restricted": restricted,
+            "authorise": restricted and bool(settings.PAYMENT_PROVIDER),
         },
     )
 
@@ -125,7 +129,13 @@ def order_detail(request: PortalRequest, order_id: int) -> HttpResponse:
     return render(
         request,
         "portal/orders/detail.html",
-        {"order": order, "items": list(order.items.all()), "events": list(order.events.all())},
+        {
+            "order": order,
+            "items": list(order.items.all()),
+            "events": list(order.events.all()),
+            "may_authorise": order_may_authorise(order=order),
+            "refunds": order_refunds(order=order),
+        },
     )
 
 
@@ -143,7 +153,7 @@ def order_confirmation(request: PortalRequest, order_id: int) -> HttpResponse:
         order.refresh_from_db()
         latest.refresh_from_db()
     waiting = (
-        order.payment_status != "paid"
+        order.payment_status not in (PaymentStatus.PAID, PaymentStatus.AUTHORISED)
         and latest is not None
         and latest.status in (PaymentAttemptStatus.CREATED, PaymentAttemptStatus.PROCESSING)
     )

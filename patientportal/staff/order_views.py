@@ -9,20 +9,24 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 from django_stubs_ext import StrPromise
 
 from patientportal.clinics.choices import Role
+from patientportal.core.money import format_money
 from patientportal.orders import selectors
 from patientportal.orders import services as orders
+from patientportal.orders.choices import PaymentStatus
 from patientportal.orders.errors import OrderError
 from patientportal.orders.models import Order
 from patientportal.patients.models import Patient
 from patientportal.patients.selectors import patient_get_for_clinic
 from patientportal.payments import services as payments
 from patientportal.payments.errors import PaymentError
+from patientportal.payments.selectors import order_left_to_refund_cents, order_refunds
 from patientportal.staff.access import StaffRequest, staff_view
 from patientportal.staff.forms import ListPageForm, OrderSearchForm
 
@@ -130,6 +134,8 @@ def order_queue(request: StaffRequest) -> HttpResponse:
     # The event names the orders by id, oldest first, whichever way the tab lists them.
     shown = sorted([*page.orders, *([looking.numbered] if looking.numbered else [])], key=lambda order: order.pk)
     orders.order_queue_viewed(clinic=clinic, queue=queue, orders=shown, actor=request.user, searched=looking.kind)
+    counts = selectors.queue_counts(clinic=clinic, up_to=QUEUE_COUNTS_UP_TO, urgent_at=timezone.now())
+    urgent = counts.pop("urgent")
     return render(
         request,
         "staff/orders/queue.html",
@@ -138,7 +144,8 @@ def order_queue(request: StaffRequest) -> HttpResponse:
             "queues": QUEUE_TITLES,
             "queue_title": QUEUE_TITLES[queue],
             "page": page,
-            "counts": selectors.queue_counts(clinic=clinic, up_to=QUEUE_COUNTS_UP_TO),
+            "counts": counts,
+            "urgent": urgent,
             "counts_up_to": QUEUE_COUNTS_UP_TO,
             "form": OrderSearchForm(initial={"q": looking.text}),
             "looking": looking,
@@ -152,6 +159,7 @@ def order_queue(request: StaffRequest) -> HttpResponse:
 def order_detail(request: StaffRequest, order_id: int) -> HttpResponse:
     order = selectors.order_get_for_clinic(clinic=request.clinic, order_id=order_id)
     orders.order_viewed(order=order, actor=request.user)
+    refunds = order_refunds(order=order)
     return render(
         request,
         "staff/orders/detail.html",
@@ -160,21 +168,34 @@ def order_detail(request: StaffRequest, order_id: int) -> HttpResponse:
             "items": list(order.items.all()),
             "events": list(order.events.select_related("actor")),
             "payments": list(order.payments.all()),
+            "refunds": refunds,
+            "left_to_refund_cents": order_left_to_refund_cents(order=order) if order.holds_payment else 0,
             "reason_form": ReasonForm(),
             "can_refund": request.membership.role in payments.REFUND_ROLES,
         },
     )
 
 
+def _approved(order: Order) -> str:
+    if order.payment_status == PaymentStatus.PAID:
+        return _("Order approved and the %(total)s authorised on the patient's card captured: it is paid.") % {
+            "total": format_money(order.total_cents, order.currency)
+        }
+    if order.events.filter(machine="payment", to_value=PaymentStatus.UNPAID).exists():
+        return _("Order approved. The hold on the patient's card had ended, so the patient was asked to pay.")
+    return _("Order approved. The patient can now pay.")
+
+
 # Each action: the order service (called with keywords: the order, the actor, and the reason
-# if it takes one), whether it takes the reason the patient sees, and the message on success.
-ACTIONS: dict[str, tuple[Callable[..., Order], bool, StrPromise]] = {
-    "approve": (orders.order_approve, False, gettext_lazy("Order approved. The patient can now pay.")),
+# if it takes one), whether it takes the reason the patient sees, and the message on success
+# (or what makes it from the order, when it depends on what happened).
+ACTIONS: dict[str, tuple[Callable[..., Order], bool, StrPromise | Callable[[Order], str]]] = {
+    "approve": (payments.order_approve, False, _approved),
     "ready": (orders.order_mark_ready, False, gettext_lazy("Marked ready for pickup. The patient was told.")),
     "complete": (orders.order_complete, False, gettext_lazy("Order completed.")),
-    "reject": (orders.order_reject, True, gettext_lazy("Order rejected. Its stock was returned.")),
+    "reject": (payments.order_reject, True, gettext_lazy("Order rejected. Its stock was returned.")),
     "cancel": (payments.order_cancel, True, gettext_lazy("Order cancelled. Its stock was returned.")),
-    "refund": (payments.order_refund, True, gettext_lazy("Payment refunded.")),
+    "refund": (payments.order_refund, True, gettext_lazy("Payment refunded. The patient was told by email.")),
     "refund_flagged": (payments.flagged_payment_refund, True, gettext_lazy("The flagged payment was refunded.")),
 }
 # Actions that only some of ORDER_ROLES may take (cancelling a paid order also refunds:
@@ -200,9 +221,9 @@ def order_action(request: StaffRequest, order_id: int, action: str) -> HttpRespo
             return redirect("staff:order_detail", clinic_slug=clinic.slug, order_id=order.pk)
         kwargs["reason"] = form.cleaned_data["reason"]
     try:
-        service(**kwargs)
+        moved = service(**kwargs)
     except (OrderError, PaymentError) as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, done)
+        messages.success(request, done(moved) if callable(done) else done)
     return redirect("staff:order_detail", clinic_slug=clinic.slug, order_id=order.pk)

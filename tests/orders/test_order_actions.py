@@ -11,9 +11,9 @@ from patientportal.orders.services import (
     order_reject,
 )
 from patientportal.payments.models import Payment, PaymentAttemptStatus, Refund
-from patientportal.payments.services import order_cancel, order_refund
+from patientportal.payments.services import order_cancel, order_refund, payment_event_apply
 from tests.factories import ProductFactory
-from tests.orders.helpers import pay, place_order, start_payment
+from tests.orders.helpers import event, pay, place_order, start_payment
 
 pytestmark = pytest.mark.django_db
 
@@ -25,10 +25,23 @@ def restricted(world):
 
 
 def test_a_restricted_order_cannot_be_paid_before_approval(world, restricted):
+    """Its card may only be authorised (issue 17): a payment that succeeds anyway is given back."""
+    _rx, order = restricted
+    authorisation = start_payment(order)
+    assert authorisation.manual_capture
+    payment_event_apply(provider="test", event=event(authorisation))  # "paid", however it was made
+    order.refresh_from_db()
+    authorisation.refresh_from_db()
+    assert (order.payment_status, order.status) == (PaymentStatus.UNPAID, OrderStatus.PENDING)
+    assert authorisation.status == PaymentAttemptStatus.REFUNDED
+
+
+def test_without_a_provider_a_restricted_order_waits_for_approval_unpaid(world, restricted, settings):
+    settings.PAYMENT_PROVIDER = ""
     _rx, order = restricted
     with pytest.raises(OrderError) as refused:
         start_payment(order)
-    assert refused.value.code == "not_payable"
+    assert refused.value.code == "payments_unavailable"
     assert not Payment.objects.exists()
 
 

@@ -94,7 +94,11 @@ def test_a_partial_refund_at_the_provider_is_recorded_and_flagged_not_treated_as
     order, payment = started
     apply(payment)
     apply(payment, ProviderEventKind.REFUNDED, amount=300)
-    assert states(order, payment) == (OrderStatus.PROCESSING, PaymentStatus.PAID, PaymentAttemptStatus.SUCCEEDED)
+    assert states(order, payment) == (
+        OrderStatus.PROCESSING,
+        PaymentStatus.PARTLY_REFUNDED,
+        PaymentAttemptStatus.SUCCEEDED,
+    )
     assert payment.refunds.get().amount_cents == 300
     assert "Partly refunded" in payment.note
 

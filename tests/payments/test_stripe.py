@@ -2,13 +2,8 @@
 and the webhook endpoint with real signatures."""
 
 import datetime
-import hashlib
-import hmac
 import json
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs
 
 import pytest
 from django.core.management import call_command
@@ -20,88 +15,9 @@ from patientportal.payments.models import Payment, PaymentAttemptStatus, Webhook
 from patientportal.payments.services import checkouts_reconcile
 from tests.factories import ProductFactory
 from tests.orders.helpers import place_order
+from tests.payments.stripe_stub import StripeStub, refund_webhook, session_event, signed
 
 pytestmark = pytest.mark.django_db
-
-WEBHOOK_SECRET = "whsec_test_secret"
-
-
-class StripeStub(BaseHTTPRequestHandler):
-    requests: list = []
-    retrieve_status = "unpaid"
-    retrieve_amount = 0
-    retrieve_session_status = None  # "open", "complete" or "expired"; None leaves it out
-    retrieve_intent_status = None  # with ?expand[]=payment_intent: the intent's status; None leaves it an id
-    answer_after_seconds = 0
-
-    def do_POST(self):
-        body = self.rfile.read(int(self.headers["Content-Length"])).decode()
-        StripeStub.requests.append({"path": self.path, "headers": dict(self.headers), "form": parse_qs(body)})
-        time.sleep(StripeStub.answer_after_seconds)
-        if self.path.endswith("/expire"):
-            payload = {"id": "cs_test_stub", "object": "checkout.session", "status": "expired"}
-        elif self.path == "/v1/checkout/sessions":
-            payload = {
-                "id": "cs_test_stub",
-                "object": "checkout.session",
-                "url": "https://checkout.stripe.test/cs_test_stub",
-                "payment_status": "unpaid",
-                "amount_total": 0,
-                "currency": "usd",
-            }
-        else:
-            payload = {"id": "re_test_stub", "object": "refund", "status": "succeeded"}
-        data = json.dumps(payload).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def do_GET(self):
-        StripeStub.requests.append({"path": self.path, "headers": dict(self.headers), "form": {}})
-        payload = {
-            "id": "cs_test_stub",
-            "object": "checkout.session",
-            "payment_status": StripeStub.retrieve_status,
-            "amount_total": StripeStub.retrieve_amount,
-            "currency": "usd",
-            "payment_intent": "pi_sync",
-        }
-        if StripeStub.retrieve_session_status:
-            payload["status"] = StripeStub.retrieve_session_status
-        if StripeStub.retrieve_intent_status and "expand" in self.path:
-            payload["payment_intent"] = {
-                "id": "pi_sync",
-                "object": "payment_intent",
-                "status": StripeStub.retrieve_intent_status,
-            }
-        data = json.dumps(payload).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture
-def stripe_stub(settings):
-    StripeStub.requests = []
-    StripeStub.answer_after_seconds = 0
-    StripeStub.retrieve_status, StripeStub.retrieve_amount = "unpaid", 0
-    StripeStub.retrieve_session_status = StripeStub.retrieve_intent_status = None
-    server = ThreadingHTTPServer(("127.0.0.1", 0), StripeStub)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    settings.STRIPE_SECRET_KEY = "sk_test_local"
-    settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
-    settings.STRIPE_API_BASE = f"http://127.0.0.1:{server.server_port}"
-    settings.PAYMENT_PROVIDER = "stripe"
-    yield StripeStub.requests
-    server.shutdown()
 
 
 def test_the_checkout_session_has_the_orders_lines_in_minor_units_and_an_idempotency_key(world, stripe_stub):
@@ -130,32 +46,8 @@ def test_the_checkout_session_has_the_orders_lines_in_minor_units_and_an_idempot
     assert (payment.reference, payment.amount_cents) == ("cs_test_stub", 2681)
 
 
-def signed(payload: dict, secret: str = WEBHOOK_SECRET, timestamp: int | None = None) -> tuple[str, str]:
-    body = json.dumps(payload)
-    timestamp = timestamp or int(time.time())
-    signature = hmac.new(secret.encode(), f"{timestamp}.{body}".encode(), hashlib.sha256).hexdigest()
-    return body, f"t={timestamp},v1={signature}"
-
-
-def session_event(event_id: str, payment: Payment, *, kind: str = "checkout.session.completed", amount=None) -> dict:
-    return {
-        "id": event_id,
-        "object": "event",
-        "type": kind,
-        "data": {
-            "object": {
-                "id": payment.reference,
-                "object": "checkout.session",
-                "payment_status": "paid",
-                "amount_total": payment.amount_cents if amount is None else amount,
-                "currency": payment.currency.lower(),
-                "payment_intent": "pi_test_1",
-            }
-        },
-    }
-
-
 def post_webhook(body: str, signature: str):
+    # Here, not imported: tests/test_every_url_has_an_access_test.py reads the webhook's path from this module.
     return Client().post(
         "/payments/stripe/webhook/", data=body, content_type="application/json", HTTP_STRIPE_SIGNATURE=signature
     )
@@ -266,7 +158,7 @@ def test_a_refund_goes_to_stripe_with_an_idempotency_key(world, stripe_payment, 
     refund_request = stripe_stub[-1]
     assert refund_request["path"] == "/v1/refunds"
     assert refund_request["form"]["payment_intent"] == ["pi_test_1"]
-    assert refund_request["headers"]["Idempotency-Key"] == f"refund-{payment.pk}"
+    assert refund_request["headers"]["Idempotency-Key"] == f"refund-{payment.pk}-1"  # its first refund
 
 
 def test_the_return_page_retrieves_the_session_when_the_webhook_is_late(world, stripe_payment):
@@ -345,23 +237,6 @@ def test_stripe_not_answering_in_time_leaves_the_order_payable_with_a_message(wo
     assert not Payment.objects.exists()
     order.refresh_from_db()
     assert order.is_payable
-
-
-def refund_webhook(event_id: str, amount: int, payment_intent: str = "pi_test_1") -> dict:
-    return {
-        "id": event_id,
-        "object": "event",
-        "type": "charge.refunded",
-        "data": {
-            "object": {
-                "id": "ch_1",
-                "object": "charge",
-                "payment_intent": payment_intent,
-                "amount_refunded": amount,
-                "currency": "usd",
-            }
-        },
-    }
 
 
 def test_a_refund_webhook_before_the_completion_webhook_ends_refunded_not_paid(stripe_payment):

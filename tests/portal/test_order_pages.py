@@ -78,12 +78,25 @@ def test_declining_leaves_the_order_payable(world):
 
 
 def test_a_restricted_order_cannot_be_paid_even_by_posting_directly(world):
+    """Before approval the card can only be authorised (issue 17); without an online provider, not even that."""
     order = place_order(world, products=[(ProductFactory(clinic=world.clinic_a, requires_prescription=True), 1)])
     client = client_for(world.patient_user_1)
     detail = client.get(f"/portal/orders/{order.pk}/")
-    assert "The clinic is reviewing this order" in detail.text and "Pay now" not in detail.text
+    assert "Authorise card" in detail.text and "Pay now" not in detail.text
+    authorise = client.post(f"/portal/orders/{order.pk}/pay/")
+    assert Payment.objects.get().manual_capture
+    test_page = client.get(authorise["Location"])
+    assert 'value="authorise"' in test_page.text and 'value="pay"' not in test_page.text
+
+
+def test_without_a_payment_provider_a_restricted_order_waits_for_approval(world, settings):
+    settings.PAYMENT_PROVIDER = ""
+    order = place_order(world, products=[(ProductFactory(clinic=world.clinic_a, requires_prescription=True), 1)])
+    client = client_for(world.patient_user_1)
+    detail = client.get(f"/portal/orders/{order.pk}/")
+    assert "The clinic is reviewing this order" in detail.text and "Authorise card" not in detail.text
     refused = client.post(f"/portal/orders/{order.pk}/pay/", follow=True)
-    assert "This order cannot be paid now." in refused.text
+    assert "Online payment is not available yet" in refused.text
     assert not Payment.objects.exists()
 
 

@@ -8,11 +8,17 @@ from patientportal.payments.models import Payment
 
 
 class ProviderEventKind(StrEnum):
-    SUCCEEDED = "succeeded"
+    SUCCEEDED = "succeeded"  # paid, or an authorisation captured
+    AUTHORISED = "authorised"  # the card is authorised, to be captured later (manual capture)
     PROCESSING = "processing"
     FAILED = "failed"
     EXPIRED = "expired"
+    RELEASED = "released"  # an authorisation cancelled (by us, at the provider, or lapsed) without capture
     REFUNDED = "refunded"
+
+
+# Kinds that name the charge (the payment intent) rather than the checkout.
+CHARGE_KINDS = frozenset({ProviderEventKind.REFUNDED, ProviderEventKind.RELEASED})
 
 
 @dataclass(frozen=True)
@@ -24,8 +30,10 @@ class ProviderEvent:
     event_type: str
     payment_reference: str = ""  # the checkout session
     charge_reference: str = ""  # the payment intent, for refunds
-    amount_cents: int | None = None
+    amount_cents: int | None = None  # for a refund: the total refunded so far, as the provider counts it
     currency: str = ""
+    refund_reference: str = ""  # the provider's id of a refund we asked for
+    note: str = ""  # why, in our words, for an answer to our own request (a release: the order was rejected)
 
 
 class WebhookRejected(Exception):
@@ -37,7 +45,8 @@ class PaymentProvider:
     name = ""
 
     def start_checkout(self, *, payment: Payment, order: Order, success_url: str, cancel_url: str) -> tuple[str, str]:
-        """Create the checkout; returns (provider reference, URL to send the patient to)."""
+        """Create the checkout (to authorise only, if `payment.manual_capture`); returns (provider
+        reference, URL to send the patient to)."""
         raise NotImplementedError
 
     def parse_webhook(self, request: HttpRequest) -> ProviderEvent | None:
@@ -51,6 +60,15 @@ class PaymentProvider:
 
     def refund(self, *, payment: Payment, amount_cents: int, idempotency_key: str) -> str:
         """Refund and return the provider's refund reference."""
+        raise NotImplementedError
+
+    def capture(self, *, payment: Payment, amount_cents: int, idempotency_key: str) -> ProviderEvent:
+        """Capture an authorised payment; the provider's answer, as the event to apply (its amount is
+        what was captured)."""
+        raise NotImplementedError
+
+    def release(self, *, payment: Payment, idempotency_key: str) -> ProviderEvent:
+        """Cancel an authorised payment without capturing it; the provider's answer, as the event to apply."""
         raise NotImplementedError
 
     def expire_checkout(self, *, payment: Payment) -> None:

@@ -7,7 +7,7 @@ from typing import cast
 import stripe
 from django.conf import settings
 from django.http import HttpRequest
-from stripe.params.checkout import SessionCreateParamsLineItem
+from stripe.params.checkout import SessionCreateParams, SessionCreateParamsLineItem
 
 from patientportal.orders.models import Order
 from patientportal.payments.models import Payment
@@ -38,10 +38,18 @@ def _reference(value: str | stripe.StripeObject | None) -> str:
     return value if isinstance(value, str) else str(getattr(value, "id", ""))
 
 
+def _manual(obj: stripe.StripeObject) -> bool:
+    """A checkout (or its payment intent) we started to authorise only: our metadata says so."""
+    return getattr(getattr(obj, "metadata", None), "capture", None) == "manual"
+
+
 def _completed_kind(session: stripe.checkout.Session) -> ProviderEventKind:
-    # Paid now (cards), or still processing (bank debits confirm later).
+    # Paid now (cards), or still processing (bank debits confirm later). With manual capture a completed
+    # session stays "unpaid" until we capture: the card is authorised (only cards are offered for it).
     paid = getattr(session, "payment_status", "") in ("paid", "no_payment_required")
-    return ProviderEventKind.SUCCEEDED if paid else ProviderEventKind.PROCESSING
+    if paid:
+        return ProviderEventKind.SUCCEEDED
+    return ProviderEventKind.AUTHORISED if _manual(session) else ProviderEventKind.PROCESSING
 
 
 def _session_event(
@@ -66,12 +74,14 @@ def _retrieved_kind(session: stripe.checkout.Session) -> ProviderEventKind | Non
     if status != "complete" and getattr(session, "payment_status", "") not in ("paid", "no_payment_required"):
         return None  # open: still payable on Stripe's page
     kind = _completed_kind(session)
-    if kind == ProviderEventKind.PROCESSING:
-        # A bank debit settles days later; its payment intent says whether it has failed meanwhile
-        # (the session itself stays "complete" and "unpaid").
-        intent = getattr(session, "payment_intent", None)
-        if getattr(intent, "status", "") in ("requires_payment_method", "canceled"):
-            return ProviderEventKind.FAILED
+    intent_status = getattr(getattr(session, "payment_intent", None), "status", "")
+    if intent_status == "requires_capture":
+        return ProviderEventKind.AUTHORISED
+    if kind != ProviderEventKind.SUCCEEDED and intent_status in ("requires_payment_method", "canceled"):
+        # A bank debit settles days later; its payment intent says whether it has failed meanwhile (the
+        # session itself stays "complete" and "unpaid"). An authorisation cancelled before we heard of it
+        # held nothing for us: failed too.
+        return ProviderEventKind.FAILED
     return kind
 
 
@@ -104,16 +114,24 @@ class StripeProvider(PaymentProvider):
                     },
                 }
             )
+        metadata = {"order_id": str(order.pk), "payment_id": str(payment.pk)}
+        params: SessionCreateParams = {
+            "mode": "payment",
+            "line_items": line_items,
+            "client_reference_id": str(order.pk),
+            "metadata": metadata,
+            "success_url": success_url + "?session_id={CHECKOUT_SESSION_ID}",
+            "cancel_url": cancel_url,
+        }
+        if payment.manual_capture:
+            # Authorise now, capture on approval. Cards only: their authorisation lasts the 7 days that
+            # PAYMENT_AUTHORISATION_DAYS counts on (other methods differ or cannot be captured later).
+            manual = {**metadata, "capture": "manual"}
+            params["metadata"] = manual
+            params["allowed_payment_method_types"] = ["card"]
+            params["payment_intent_data"] = {"capture_method": "manual", "metadata": manual}
         session = client().v1.checkout.sessions.create(
-            params={
-                "mode": "payment",
-                "line_items": line_items,
-                "client_reference_id": str(order.pk),
-                "metadata": {"order_id": str(order.pk), "payment_id": str(payment.pk)},
-                "success_url": success_url + "?session_id={CHECKOUT_SESSION_ID}",
-                "cancel_url": cancel_url,
-            },
-            options={"idempotency_key": f"payment-{payment.pk}"},
+            params=params, options={"idempotency_key": f"payment-{payment.pk}"}
         )
         return session.id, session.url or ""
 
@@ -132,6 +150,17 @@ class StripeProvider(PaymentProvider):
                 _completed_kind(session) if event.type == "checkout.session.completed" else SESSION_EVENTS[event.type]
             )
             return _session_event(event.id, event.type, session, kind)
+        if event.type == "payment_intent.canceled" and _manual(data):
+            # An authorisation cancelled at Stripe (it lapsed, or by hand in the dashboard). Only ours to
+            # authorise: other intents are cancelled whenever a checkout expires.
+            return ProviderEvent(
+                event_id=event.id,
+                kind=ProviderEventKind.RELEASED,
+                event_type=event.type,
+                charge_reference=str(getattr(data, "id", "")),
+                amount_cents=getattr(data, "amount", None),
+                currency=(getattr(data, "currency", "") or "").upper(),
+            )
         if event.type == "charge.refunded":
             return ProviderEvent(
                 event_id=event.id,
@@ -161,3 +190,32 @@ class StripeProvider(PaymentProvider):
 
     def expire_checkout(self, *, payment: Payment) -> None:
         client().v1.checkout.sessions.expire(payment.reference)
+
+    def capture(self, *, payment: Payment, amount_cents: int, idempotency_key: str) -> ProviderEvent:
+        intent = client().v1.payment_intents.capture(
+            payment.charge_reference,
+            params={"amount_to_capture": amount_cents},
+            options={"idempotency_key": idempotency_key},
+        )
+        return _intent_event(f"capture:{intent.id}", "payment_intent.captured", ProviderEventKind.SUCCEEDED, intent)
+
+    def release(self, *, payment: Payment, idempotency_key: str) -> ProviderEvent:
+        intent = client().v1.payment_intents.cancel(
+            payment.charge_reference, options={"idempotency_key": idempotency_key}
+        )
+        return _intent_event(f"release:{intent.id}", "payment_intent.released", ProviderEventKind.RELEASED, intent)
+
+
+def _intent_event(
+    event_id: str, event_type: str, kind: ProviderEventKind, intent: stripe.PaymentIntent
+) -> ProviderEvent:
+    """Stripe's answer to a capture or a cancel, as the event it amounts to (what was captured, for a capture)."""
+    captured = getattr(intent, "amount_received", None) if kind == ProviderEventKind.SUCCEEDED else None
+    return ProviderEvent(
+        event_id=event_id,
+        kind=kind,
+        event_type=event_type,
+        charge_reference=intent.id,
+        amount_cents=captured if captured is not None else getattr(intent, "amount", None),
+        currency=(getattr(intent, "currency", "") or "").upper(),
+    )

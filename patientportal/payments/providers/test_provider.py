@@ -1,5 +1,7 @@
 """The built-in test provider, used when no Stripe key is set: a local page
-with "Pay" and "Decline" that drives the same event path as a webhook."""
+with "Pay" and "Decline" (or, for an order that needs approval, "Authorise"
+and "Decline") that drives the same event path as a webhook. Capturing,
+releasing and refunding always succeed."""
 
 import secrets
 
@@ -8,7 +10,7 @@ from django.urls import reverse
 
 from patientportal.orders.models import Order
 from patientportal.payments.models import Payment
-from patientportal.payments.providers.base import PaymentProvider, ProviderEvent
+from patientportal.payments.providers.base import PaymentProvider, ProviderEvent, ProviderEventKind
 
 
 class TestProvider(PaymentProvider):
@@ -24,3 +26,20 @@ class TestProvider(PaymentProvider):
 
     def refund(self, *, payment: Payment, amount_cents: int, idempotency_key: str) -> str:
         return f"test_refund_{secrets.token_urlsafe(8)}"
+
+    def capture(self, *, payment: Payment, amount_cents: int, idempotency_key: str) -> ProviderEvent:
+        return self._answer(payment, ProviderEventKind.SUCCEEDED, "captured", amount_cents)
+
+    def release(self, *, payment: Payment, idempotency_key: str) -> ProviderEvent:
+        return self._answer(payment, ProviderEventKind.RELEASED, "released", payment.amount_cents)
+
+    def _answer(self, payment: Payment, kind: ProviderEventKind, what: str, amount_cents: int) -> ProviderEvent:
+        return ProviderEvent(
+            event_id=f"test:{what}:{payment.reference}",
+            kind=kind,
+            event_type=f"test.payment_{what}",
+            payment_reference=payment.reference,
+            charge_reference=payment.charge_reference,
+            amount_cents=amount_cents,
+            currency=payment.currency,
+        )

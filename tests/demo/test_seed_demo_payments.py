@@ -1,0 +1,38 @@
+"""The demo shows issue 17: an order awaiting approval with the card authorised, and a partly refunded one."""
+
+import pytest
+from django.core.management import call_command
+
+from patientportal.orders.choices import Approval, OrderStatus, PaymentStatus
+from patientportal.orders.models import Order
+from patientportal.payments.choices import PaymentAttemptStatus, RefundKind
+from patientportal.payments.models import Refund
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _development(settings):
+    settings.DEBUG = True  # seed_demo is for development only (pytest-django turns DEBUG off)
+
+
+def test_the_demo_has_an_authorised_order_awaiting_approval_and_a_partly_refunded_one():
+    call_command("seed_demo")
+    waiting = Order.objects.get(payment_status=PaymentStatus.AUTHORISED)
+    assert (waiting.status, waiting.approval, waiting.patient.first_name) == (
+        OrderStatus.PENDING,
+        Approval.AWAITING,
+        "Olivia",
+    )
+    assert waiting.payments.get().status == PaymentAttemptStatus.AUTHORISED and waiting.authorised_until
+    partly = Order.objects.get(payment_status=PaymentStatus.PARTLY_REFUNDED)
+    refund = Refund.objects.get(payment__order=partly)
+    assert (partly.status, partly.patient.first_name, refund.kind, refund.restocked) == (
+        OrderStatus.COMPLETED,
+        "Maria",
+        RefundKind.ITEMS,
+        True,
+    )
+    assert 0 < refund.amount_cents < partly.total_cents
+    call_command("seed_demo")  # idempotent
+    assert Order.objects.filter(payment_status=PaymentStatus.PARTLY_REFUNDED).count() == 1
