@@ -13,6 +13,8 @@ class Role(models.TextChoices):
 TEAM_MANAGER_ROLES = frozenset({Role.OWNER})
 # Roles that may change the clinic's settings (contact, time zone, tax rate, unpaid-order delay).
 CLINIC_SETTINGS_ROLES = frozenset({Role.OWNER, Role.ADMIN})
+# Roles that may read the clinic's audit trail and download it (every patient's events).
+AUDIT_TRAIL_ROLES = frozenset({Role.OWNER, Role.ADMIN})
 
 CURRENCIES = [
     ("USD", "USD — US dollar"),

@@ -82,6 +82,8 @@ DASHBOARD_CARDS: list[DashboardCard] = [
     DashboardCard(Feature.APPOINTMENTS, "portal/cards/appointments.html", _appointments_card),
     DashboardCard(Feature.ORDERS, "portal/cards/orders.html", _orders_card),
     DashboardCard(Feature.DASHBOARD, "portal/cards/documents.html", _documents_card),
+    # "Who viewed my record" (issue 16): every plan; the card reads nothing.
+    DashboardCard(Feature.DASHBOARD, "portal/cards/access_history.html"),
 ]
 
 
