@@ -57,3 +57,12 @@ class SignatureEventKind(models.TextChoices):
 class SignatureMethod(models.TextChoices):
     DRAWN = "drawn", _("Drawn")
     TYPED = "typed", _("Typed name")
+
+
+class SignedCopyCheck(models.TextChoices):
+    """What the staff verify page says of an uploaded PDF (documents.verification)."""
+
+    UNCHANGED = "unchanged", _("An unchanged signed copy of one of this clinic's documents")
+    NOT_THIS_CLINICS = "not_this_clinics", _("Sealed by this portal, unchanged, not one of this clinic's documents")
+    CHANGED = "changed", _("Changed after it was sealed")
+    NOT_FROM_HERE = "not_from_here", _("Not a signed copy from this portal")

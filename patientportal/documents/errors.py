@@ -28,6 +28,19 @@ class DocumentError(Exception):
         "document_changed": _("The document changed while you were reading it. Please read it again and sign."),
         "not_visible": _("This document is not shared in the portal."),
         "signing_not_in_plan": _("Signing documents is part of the Portal Add-on, which this clinic does not have."),
+        "seal_unavailable": _(
+            "Your signature could not be completed just now: the portal cannot seal the signed copy. Nothing was "
+            "signed. Please try again later, or tell the clinic if it keeps happening."
+        ),
+        "verify_empty": _("The file is empty. Choose the signed copy's PDF file."),
+        "verify_too_large": _("The file is larger than 20 MB: it cannot be a signed copy made by the portal."),
+        "verify_not_pdf": _(
+            "This file is not a PDF, so it is not a signed copy from the portal. Choose the PDF file of the signed "
+            "copy (its name usually ends in “signed.pdf”)."
+        ),
+        "verify_unreadable": _(
+            "This PDF is damaged and cannot be read, so it is not an unchanged signed copy from the portal."
+        ),
     }
 
     def __init__(self, code: str) -> None:

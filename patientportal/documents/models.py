@@ -175,6 +175,10 @@ class Signature(models.Model):
     signed_copy = models.FileField(upload_to=signature_path)
     signed_copy_sha256 = models.CharField(max_length=64)
 
+    class Meta:
+        # The staff verify page finds a copy by its hash (documents.verification).
+        indexes = [models.Index(fields=["signed_copy_sha256"], name="signature_copy_sha256")]
+
     def __str__(self) -> str:
         return f"Signature {self.pk}"
 

@@ -3,6 +3,7 @@ signing with evidence, the signed copy, and the integrity check."""
 
 import datetime
 import hashlib
+import logging
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -42,6 +43,8 @@ from patientportal.documents.files import (
 from patientportal.documents.machines import SIGNATURE_REQUEST, signature_event
 from patientportal.documents.models import Document, Signature, SignatureRequest
 from patientportal.documents.preview import MAX_PAGES, page_images_delete
+from patientportal.documents.seal import seal_pdf
+from patientportal.documents.seal_certificate import SealKeys, SealUnavailable, seal_keys
 from patientportal.documents.signature_input import Stroke
 from patientportal.documents.signed_copy import build_signed_copy, signed_copy_possible
 from patientportal.patients.links import record_link_query
@@ -49,6 +52,8 @@ from patientportal.patients.models import Patient
 from patientportal.patients.selectors import portal_users_for_patient
 
 MIN_DUE_DAYS, MAX_DUE_DAYS, DEFAULT_DUE_DAYS = 1, 365, 30
+
+logger = logging.getLogger(__name__)
 
 
 def document_upload(
@@ -460,6 +465,9 @@ def document_sign(
     current_sha = sha256_hex(original)
     if current_sha != shown_sha256 or current_sha != locked.document.sha256:
         raise DocumentError("document_changed")
+    seal = _seal_keys_or_refuse()
+    # The words shown, in the language shown: hashed into the evidence and printed on the copy.
+    consent_text, acknowledgement_text = str(CONSENT_TEXT), str(ACKNOWLEDGEMENT_TEXT)
     signature_event(locked, SignatureEventKind.CONSENTED, signer)
     signature = Signature(
         request=locked,
@@ -474,9 +482,9 @@ def document_sign(
         ip_address=request_context.current().ip,
         user_agent=request_context.current().user_agent,
         consent_version=CONSENT_VERSION,
-        consent_sha256=text_sha256(CONSENT_TEXT),
+        consent_sha256=text_sha256(consent_text),
         acknowledgement_version=ACKNOWLEDGEMENT_VERSION,
-        acknowledgement_sha256=text_sha256(ACKNOWLEDGEMENT_TEXT),
+        acknowledgement_sha256=text_sha256(acknowledgement_text),
         language=translation.get_language() or "",
         document_sha256=current_sha,
     )
@@ -488,14 +496,17 @@ def document_sign(
         actor=signer,
         audit_action="documents.signature.signed",
     )
-    # The copy is made before any file is stored, so a failure leaves no stray file behind.
+    # The copy is made and sealed before any file is stored, so a failure leaves no stray file behind.
     copy = build_signed_copy(
         original=original,
         content_type=locked.document.content_type,
         title=locked.document.title,
-        lines=_evidence_lines(signature, locked),
+        lines=_evidence_lines(
+            signature, locked, consent_text=consent_text, acknowledgement_text=acknowledgement_text, seal=seal
+        ),
         signature_png=signature_png,
     )
+    copy = seal_pdf(copy, keys=seal)
     signature.image.save("signature.png", ContentFile(signature_png), save=False)
     signature.signed_copy.save("signed-copy.pdf", ContentFile(copy), save=False)
     signature.signed_copy_sha256 = sha256_hex(copy)
@@ -511,6 +522,16 @@ def document_sign(
     return signature
 
 
+def _seal_keys_or_refuse() -> SealKeys:
+    """The seal for the copy, or a refusal before anything is signed: an unsealed copy would
+    stay unsealed (its hash is evidence), so nothing is signed until the seal works again."""
+    try:
+        return seal_keys()
+    except SealUnavailable as problem:
+        logger.error("Signed copies cannot be sealed, so signing is refused: %s", problem)
+        raise DocumentError("seal_unavailable") from None
+
+
 def _language_name(code: str) -> str:
     try:
         return f"{translation.get_language_info(code)['name']} ({code})"
@@ -518,7 +539,9 @@ def _language_name(code: str) -> str:
         return code or "the default language"
 
 
-def _evidence_lines(signature: Signature, request: SignatureRequest) -> list[tuple[str, str]]:
+def _evidence_lines(
+    signature: Signature, request: SignatureRequest, *, consent_text: str, acknowledgement_text: str, seal: SealKeys
+) -> list[tuple[str, str]]:
     zone = request.clinic.zone
     local = timezone.localtime(signature.signed_at, zone)
     events = "\n".join(
@@ -535,12 +558,18 @@ def _evidence_lines(signature: Signature, request: SignatureRequest) -> list[tup
         ),
         ("IP address and browser", f"{signature.ip_address or 'unknown'} — {signature.user_agent or 'unknown'}"),
         (
-            "Consent to do business electronically",
-            f"{signature.consent_version}, shown in {language} (SHA-256 {signature.consent_sha256})",
+            "Consent to do business electronically, as shown and agreed to",
+            f"“{consent_text}”\n{signature.consent_version}, shown in {language} (SHA-256 {signature.consent_sha256})",
         ),
         (
-            "Acknowledgement",
-            f"{signature.acknowledgement_version}, shown in {language} (SHA-256 {signature.acknowledgement_sha256})",
+            "Acknowledgement, as shown and agreed to",
+            f"“{acknowledgement_text}”\n{signature.acknowledgement_version}, shown in {language} "
+            f"(SHA-256 {signature.acknowledgement_sha256})",
         ),
         ("Timeline", events),
+        (
+            "Digital seal",
+            f"This copy is sealed with a digital signature by “{seal.subject}” (certificate SHA-256 "
+            f"{seal.fingerprint}). A PDF reader shows whether it was changed after it was made.",
+        ),
     ]

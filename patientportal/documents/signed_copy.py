@@ -1,5 +1,6 @@
 """The signed copy: the original document (a PDF's pages, or an image on a
-page), followed by one signature and audit page.
+page), followed by one signature and audit page (it prints the consent and
+acknowledgement wording as shown); documents.seal then seals the whole.
 
 The pages are copied with PDFium, the same library that draws them on the
 signing page, so the copy holds exactly the pages the signer was shown (two
@@ -13,6 +14,7 @@ from fpdf import FPDF
 from PIL import Image, ImageOps
 
 from patientportal.documents.files import PDF
+from patientportal.documents.seal import sealable
 
 EXIF_ORIENTATION = 0x0112
 
@@ -27,13 +29,14 @@ def _audit_page(*, lines: list[tuple[str, str]], signature_png: bytes, title: st
     pdf.set_font("Portal", size=11)
     pdf.multi_cell(0, 6, title, align="L", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(3)
-    pdf.image(io.BytesIO(signature_png), w=80)
+    # At most 80 × 30 mm, so the record (with the consent and acknowledgement wording) fits its page.
+    pdf.image(io.BytesIO(signature_png), w=80, h=30, keep_aspect_ratio=True)
     pdf.ln(3)
     for label, value in lines:
         pdf.set_font("Portal", size=8)
         pdf.multi_cell(0, 4, label, new_x="LMARGIN", new_y="NEXT")
         pdf.set_font("Portal", size=9)
-        pdf.multi_cell(0, 5, value, align="L", new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 4.5, value, align="L", new_x="LMARGIN", new_y="NEXT")
         pdf.ln(1)
     return bytes(pdf.output())
 
@@ -85,7 +88,7 @@ def signed_copy_possible(data: bytes, content_type: str) -> bool:
     signature is never asked for on a file whose copy would then fail."""
     try:
         source = data if content_type == PDF else _image_as_pdf(data)
-        _concatenate(source)
+        pages = _concatenate(source)
     except Exception:  # noqa: BLE001 - a hostile file can make a parser raise anything; it is refused
         return False
-    return True
+    return sealable(pages)
