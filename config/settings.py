@@ -293,6 +293,11 @@ PAYMENT_RECONCILE_AFTER_MINUTES = env_int("PAYMENT_RECONCILE_AFTER_MINUTES", 30,
 # A provider event kept for a payment that has not turned up after this long is logged by each
 # reconciliation run and listed for operators (a refund whose completion never came, or not ours).
 PAYMENT_EVENT_STALE_MINUTES = env_int("PAYMENT_EVENT_STALE_MINUTES", 60, minimum=1)
+# An order that needs approval has the card authorised at checkout and captured on approval. Days an
+# authorisation stays capturable, counted from when its checkout began: Stripe cancels uncaptured card
+# payments after 7 days. A day before, the order is urgent in the staff queue; when it lapses, the order
+# falls back to "pay after approval" and the patient is told.
+PAYMENT_AUTHORISATION_DAYS = env_int("PAYMENT_AUTHORISATION_DAYS", 7, minimum=2)
 
 # --- Internationalisation and time ------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -319,6 +324,22 @@ DOCUMENT_FONT_PATH = Path(
     env_str("DOCUMENT_FONT_PATH", str(BASE_DIR / "node_modules" / "dejavu-fonts-ttf" / "ttf" / "DejaVuSans.ttf"))
 )
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
+# The seal on signed copies (documents.seal): a PAdES signature made with the installation's key and
+# certificate, either a PEM key and certificate (`manage.py make_signing_certificate` writes them) or a
+# PKCS#12 file (a certificate bought or issued elsewhere), its password in SEAL_KEY_PASSWORD. Production
+# has no default: without them `check`, `migrate` and `runserver` stop with documents.E001. Development
+# seals with a certificate made on first use in the git-ignored folder seal/ (SEAL_CREATE_IF_MISSING).
+_seal_development_dir = BASE_DIR / "seal"
+SEAL_KEY_PATH = env_str("SEAL_KEY_PATH", str(_seal_development_dir / "key.pem") if DEBUG else "")
+SEAL_CERTIFICATE_PATH = env_str(
+    "SEAL_CERTIFICATE_PATH", str(_seal_development_dir / "certificate.pem") if DEBUG else ""
+)
+SEAL_PKCS12_PATH = env_str("SEAL_PKCS12_PATH")
+SEAL_KEY_PASSWORD = env_str("SEAL_KEY_PASSWORD")
+# Certificates used before the current one (after a rotation): the verify page still recognises
+# copies sealed with them. Comma-separated paths of PEM certificates.
+SEAL_PREVIOUS_CERTIFICATE_PATHS = env_list("SEAL_PREVIOUS_CERTIFICATE_PATHS", [])
+SEAL_CREATE_IF_MISSING = DEBUG
 # The virus-scan hook (patientportal/core/virus_scan.py): clamd's `host:port` or Unix socket path.
 # Empty: uploads are not scanned. Set: every upload is scanned, and refused while clamd cannot answer.
 CLAMD_ADDRESS = env_str("CLAMD_ADDRESS")

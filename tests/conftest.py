@@ -21,6 +21,7 @@ from tests.factories import (
     PortalAccessFactory,
 )
 from tests.s3 import moto_endpoint, s3_storage  # noqa: F401 - fixtures: a local S3 server, a bucket as default storage
+from tests.seal import seal_files
 
 
 @pytest.fixture(autouse=True)
@@ -32,6 +33,28 @@ def _fast_password_hashing(settings):
 @pytest.fixture(autouse=True)
 def _uploads_in_a_temporary_folder(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _seal_from_a_temporary_folder(settings):
+    """Signed copies are sealed with a key and certificate made once per run (tests/seal.py),
+    whatever the developer's environment says."""
+    key, certificate = seal_files()
+    settings.SEAL_KEY_PATH, settings.SEAL_CERTIFICATE_PATH = str(key), str(certificate)
+    settings.SEAL_PKCS12_PATH, settings.SEAL_KEY_PASSWORD, settings.SEAL_PREVIOUS_CERTIFICATE_PATHS = "", "", []
+
+
+@pytest.fixture(autouse=True)
+def _rate_limits_start_at_zero(request):
+    """Rate-limit counters live in the cache table, which a transactional test's flush leaves
+    alone (it is no model's table): without this, browser and race tests that all come from
+    127.0.0.1 add up to a 429 in whichever test happens to run later."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is not None and marker.kwargs.get("transaction"):
+        from django.core.cache import cache
+
+        request.getfixturevalue("transactional_db")
+        cache.clear()
 
 
 @dataclass

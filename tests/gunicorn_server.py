@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import IO
 from urllib.parse import quote
 
+from tests.seal import seal_env
+
 ROOT = Path(__file__).resolve().parents[1]
 GUNICORN = Path(sys.executable).with_name("gunicorn")
 
@@ -33,6 +35,7 @@ def server_env(tmp_path: Path, port: int) -> dict[str, str]:
         "DATABASE_URL": f"sqlite:///{tmp_path / 'portal.sqlite3'}",
         "SITE_URL": f"http://127.0.0.1:{port}",
         "MEDIA_ROOT": str(tmp_path / "media"),
+        **seal_env(),  # the test seal, never one made in the project's seal/ folder
     }
 
 
@@ -59,6 +62,7 @@ def production_env(*, port: int, database_url: str, **extra: str) -> dict[str, s
         "SITE_URL": f"http://127.0.0.1:{port}",
         "ALLOWED_HOSTS": "127.0.0.1",
         "DATABASE_URL": database_url,
+        **seal_env(),
         **extra,
     }
 

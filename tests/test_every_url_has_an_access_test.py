@@ -67,6 +67,8 @@ _STAFF_PRODUCTS = "tests/staff/test_product_pages.py::"
 _STAFF_ORDERS = "tests/staff/test_order_queue.py::"
 _STAFF_DOCUMENTS = "tests/staff/test_document_pages.py::"
 _STAFF_SETTINGS = "tests/staff/test_clinic_settings_page.py::"
+_ACCESS_HISTORY = "tests/portal/test_access_history_page.py::"
+_STAFF_AUDIT = "tests/staff/test_audit_trail_page.py::"
 
 # URL name → the tests that check who is refused, in the order of the URLconfs.
 ACCESS_TESTS: dict[str, tuple[str, ...]] = {
@@ -89,6 +91,11 @@ ACCESS_TESTS: dict[str, tuple[str, ...]] = {
         *PORTAL,
         OWN_THINGS_ONLY,
         _APPOINTMENTS + "test_another_patients_or_clinics_appointment_never_appears_and_is_404",
+    ),
+    "portal:appointment_reminders": (
+        *PORTAL,
+        "tests/portal/test_appointment_reminders_control.py::"
+        "test_the_choice_is_the_accounts_own_for_the_record_in_use_and_nobody_elses",
     ),
     "portal:appointment_calendar_file": (
         *PORTAL,
@@ -142,6 +149,7 @@ ACCESS_TESTS: dict[str, tuple[str, ...]] = {
     "portal:order_detail": (*PORTAL, _ORDERS + "test_another_patients_or_clinics_order_is_404_everywhere"),
     "portal:order_pay": (*PORTAL, _ORDERS + "test_another_patients_or_clinics_order_is_404_everywhere"),
     "portal:order_confirmation": (*PORTAL, _ORDERS + "test_another_patients_or_clinics_order_is_404_everywhere"),
+    "portal:access_history": (*PORTAL, OWN_THINGS_ONLY, _ACCESS_HISTORY + "test_who_may_open_the_page"),
     # Invitation links: the token is the key; nothing of the patient is shown to anyone else.
     "invitation_accept": (
         _INVITATION + "test_a_signed_in_account_with_another_email_is_told_and_nothing_is_linked",
@@ -248,6 +256,10 @@ ACCESS_TESTS: dict[str, tuple[str, ...]] = {
         _STAFF_ORDERS + "test_another_clinic_cannot_see_or_act_on_an_order",
     ),
     "staff:order_action": (*STAFF_RECORD, _STAFF_ORDERS + "test_another_clinic_cannot_see_or_act_on_an_order"),
+    "staff:order_refund": (
+        *STAFF_RECORD,
+        "tests/staff/test_order_refund_page.py::test_only_the_clinics_owners_and_admins_reach_the_refund_page",
+    ),
     "staff:patient_documents": (
         *STAFF_RECORD,
         _STAFF_DOCUMENTS + "test_the_patients_documents_page_is_scoped_and_needs_a_fixed_number_of_queries",
@@ -269,6 +281,11 @@ ACCESS_TESTS: dict[str, tuple[str, ...]] = {
         *STAFF_RECORD,
         _STAFF_DOCUMENTS + "test_asking_to_sign_is_scoped_to_the_clinics_team_and_needs_the_add_on",
     ),
+    "staff:signed_copy_verify": (
+        *STAFF,
+        "tests/staff/test_verify_signed_copy.py::test_verifying_is_for_the_clinics_owners_admins_and_staff",
+        "tests/staff/test_verify_signed_copy.py::test_another_clinics_copy_is_ours_but_names_nothing",
+    ),
     "staff:team": (
         *STAFF,
         _STAFF_PATIENTS + "test_every_staff_page_is_scoped_to_the_clinics_team",
@@ -282,6 +299,16 @@ ACCESS_TESTS: dict[str, tuple[str, ...]] = {
         *STAFF,
         _STAFF_SETTINGS + "test_anonymous_visitors_patients_and_other_clinics_staff_never_reach_the_page",
         _STAFF_SETTINGS + "test_staff_members_who_are_not_owners_or_admins_get_403_and_change_nothing",
+    ),
+    "staff:audit_trail": (
+        *STAFF,
+        _STAFF_AUDIT + "test_anonymous_visitors_patients_and_other_clinics_staff_never_reach_the_trail_or_its_download",
+        _STAFF_AUDIT + "test_staff_members_who_are_not_owners_or_admins_get_403_and_no_link",
+    ),
+    "staff:audit_trail_export": (
+        *STAFF,
+        _STAFF_AUDIT + "test_anonymous_visitors_patients_and_other_clinics_staff_never_reach_the_trail_or_its_download",
+        _STAFF_AUDIT + "test_staff_members_who_are_not_owners_or_admins_get_403_and_no_link",
     ),
     # Payments: Stripe proves itself with the signature on the body; the test page is the order's patient's.
     "payments:stripe_webhook": (

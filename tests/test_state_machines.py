@@ -157,3 +157,20 @@ def test_a_table_naming_an_unknown_state_is_refused_when_declared():
             refuse=lambda machine, current, wanted: OrderError("not_allowed"),
         )
     assert "tests.broken" not in REGISTRY
+
+
+def test_the_moves_of_authorise_then_capture_and_of_partial_refunds_are_in_the_tables():
+    """Issue 17: walked pair by pair above; here what each new state is for."""
+    order_payment, attempt = REGISTRY["orders.order.payment"], REGISTRY["payments.payment.status"]
+    # Authorised at checkout; captured on approval; released or lapsed: back to paying after approval.
+    assert all(order_payment.allows(*move) for move in [("unpaid", "authorised"), ("failed", "authorised")])
+    assert all(order_payment.allows(*move) for move in [("authorised", "paid"), ("authorised", "unpaid")])
+    assert not any(order_payment.allows("authorised", to) for to in ("refunded", "partly_refunded", "failed"))
+    assert all(attempt.allows(*move) for move in [("created", "authorised"), ("authorised", "succeeded")])
+    assert attempt.allows("authorised", "released") and attempt.table["released"] == frozenset()
+    assert not attempt.allows("authorised", "refunded")  # an authorisation is released, never refunded
+    # Each partial refund is a move; refunded in full is the end.
+    assert order_payment.allows("paid", "partly_refunded")
+    assert order_payment.allows("partly_refunded", "partly_refunded")
+    assert order_payment.allows("partly_refunded", "refunded") and not order_payment.allows("partly_refunded", "paid")
+    assert order_payment.table["refunded"] == frozenset()

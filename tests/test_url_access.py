@@ -28,6 +28,7 @@ PORTAL_PATHS = [
     ("get", "/portal/"),
     ("post", "/portal/switch/"),
     ("get", "/portal/appointments/"),
+    ("post", "/portal/appointments/reminders/"),
     ("get", "/portal/appointments/1/calendar.ics"),
     ("get", "/portal/shop/"),
     ("get", "/portal/shop/1/"),
@@ -51,6 +52,7 @@ PORTAL_PATHS = [
     ("get", "/portal/orders/1/"),
     ("post", "/portal/orders/1/pay/"),
     ("get", "/portal/orders/1/confirmation/"),
+    ("get", "/portal/who-viewed-my-record/"),
 ]
 
 # (method, path) of every page of Alpha Clinic's staff area.
@@ -82,6 +84,7 @@ STAFF_PATHS = [
     ("get", "/staff/alpha/orders/"),
     ("get", "/staff/alpha/orders/1/"),
     ("post", "/staff/alpha/orders/1/approve/"),
+    ("get", "/staff/alpha/orders/1/refunds/new/"),
     ("get", "/staff/alpha/patients/1/documents/"),
     ("get", "/staff/alpha/patients/1/documents/new/"),
     ("get", "/staff/alpha/documents/1/"),
@@ -91,10 +94,14 @@ STAFF_PATHS = [
     ("get", "/staff/alpha/documents/1/signature.png"),
     ("post", "/staff/alpha/documents/1/withdraw/"),
     ("post", "/staff/alpha/documents/1/request-signature/"),
+    ("get", "/staff/alpha/signed-copies/verify/"),
+    ("post", "/staff/alpha/signed-copies/verify/"),
     ("get", "/staff/alpha/team/"),
     ("post", "/staff/alpha/team/1/remove/"),
     ("get", "/staff/alpha/settings/"),
     ("post", "/staff/alpha/settings/"),
+    ("get", "/staff/alpha/audit/"),
+    ("get", "/staff/alpha/audit/export.csv"),
 ]
 
 # Signed-in pages outside the two areas.
@@ -170,6 +177,7 @@ def test_another_clinics_records_are_404_under_the_staffs_own_clinic(world):
         ("get", f"/staff/alpha/products/{product}/image/thumbnail/"),
         ("get", f"/staff/alpha/orders/{order}/"),
         ("post", f"/staff/alpha/orders/{order}/cancel/"),
+        ("get", f"/staff/alpha/orders/{order}/refunds/new/"),
         ("get", f"/staff/alpha/documents/{document}/"),
         ("get", f"/staff/alpha/documents/{document}/file/"),
         ("get", f"/staff/alpha/documents/{document}/pages/1.png"),
@@ -221,6 +229,7 @@ def others_things(world):
         "/portal/checkout/",
         "/portal/documents/",
         "/portal/orders/",
+        "/portal/who-viewed-my-record/",
     ],
 )
 def test_portal_pages_show_only_the_signed_in_patients_own_things(world, others_things, path):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from patientportal.portal import appointment_views, document_views, order_views, shop_views, views
+from patientportal.portal import access_history_views, appointment_views, document_views, order_views, shop_views, views
 
 app_name = "portal"
 
@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("switch/", views.switch_record, name="switch_record"),
     path("appointments/", appointment_views.appointments, name="appointments"),
+    path("appointments/reminders/", appointment_views.appointment_reminders, name="appointment_reminders"),
     path(
         "appointments/<int:appointment_id>/calendar.ics",
         appointment_views.appointment_calendar_file,
@@ -33,4 +34,5 @@ urlpatterns = [
     path("orders/<int:order_id>/", order_views.order_detail, name="order_detail"),
     path("orders/<int:order_id>/pay/", order_views.order_pay, name="order_pay"),
     path("orders/<int:order_id>/confirmation/", order_views.order_confirmation, name="order_confirmation"),
+    path("who-viewed-my-record/", access_history_views.access_history, name="access_history"),
 ]

@@ -1,13 +1,16 @@
 from django.urls import path
 
 from patientportal.staff import (
+    audit_views,
     catalog_views,
     clinic_views,
     document_views,
     email_views,
+    order_refund_views,
     order_views,
     portal_access_views,
     scheduling_views,
+    verify_views,
     views,
 )
 
@@ -86,6 +89,7 @@ urlpatterns = [
     ),
     path("<slug:clinic_slug>/orders/", order_views.order_queue, name="order_queue"),
     path("<slug:clinic_slug>/orders/<int:order_id>/", order_views.order_detail, name="order_detail"),
+    path("<slug:clinic_slug>/orders/<int:order_id>/refunds/new/", order_refund_views.order_refund, name="order_refund"),
     path(
         "<slug:clinic_slug>/orders/<int:order_id>/<slug:action>/",
         order_views.order_action,
@@ -128,7 +132,10 @@ urlpatterns = [
         document_views.signature_request_view,
         name="signature_request",
     ),
+    path("<slug:clinic_slug>/signed-copies/verify/", verify_views.signed_copy_verify_page, name="signed_copy_verify"),
     path("<slug:clinic_slug>/team/", views.team, name="team"),
     path("<slug:clinic_slug>/team/<int:membership_id>/remove/", views.team_remove, name="team_remove"),
     path("<slug:clinic_slug>/settings/", clinic_views.clinic_settings, name="clinic_settings"),
+    path("<slug:clinic_slug>/audit/", audit_views.audit_trail, name="audit_trail"),
+    path("<slug:clinic_slug>/audit/export.csv", audit_views.audit_trail_export, name="audit_trail_export"),
 ]

@@ -85,6 +85,8 @@ def test_the_runner_runs_the_portals_periodic_work(world, caplog):
     assert [name for name, _job in JOBS] == [
         "cancel_unpaid_orders",
         "checkouts_reconcile",
+        "authorisations_lapse",
+        "appointment_reminders_send",
         "email_deliveries_resubmit",
         "background_records_purge",
     ]
@@ -92,6 +94,8 @@ def test_the_runner_runs_the_portals_periodic_work(world, caplog):
     assert set(PeriodicJob.objects.values_list("name", "last_outcome")) == {
         ("cancel_unpaid_orders", "ok"),
         ("checkouts_reconcile", "ok"),
+        ("authorisations_lapse", "ok"),
+        ("appointment_reminders_send", "ok"),
         ("email_deliveries_resubmit", "ok"),
         ("background_records_purge", "ok"),
     }

@@ -87,3 +87,23 @@ def test_the_demo_clinics_and_locations_have_contact_details_and_their_emails_sh
         assert all(location.phone for location in clinic.locations.all())
         invitations = [message for message in mail.outbox if f"{clinic.name} invites you" in message.subject]
         assert invitations and all(f"Phone: {clinic.phone}" in message.body for message in invitations)
+
+
+def test_the_demo_outbox_shows_appointment_emails_and_a_reminder_that_is_due(django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    from patientportal.scheduling.models import AppointmentReminder
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo")
+    subjects = [(message.to[0], message.subject) for message in mail.outbox]
+    to_maria = [subject for address, subject in subjects if address == "maria@patient.example"]
+    for kind in ("Appointment booked:", "Appointment cancelled:", "Reminder: appointment"):
+        assert any(kind in subject for subject in to_maria), kind
+    assert any("Appointment changed:" in subject for _address, subject in subjects)
+    # Her visit a day and a half ahead: its 48-hour reminder went as the clinic turned reminders on.
+    reminder = AppointmentReminder.objects.get(patient__first_name="Maria", clinic__slug="riverside", outcome="sent")
+    assert reminder.hours_before == 48
+    assert all(clinic.appointment_reminder_hours == [48, 2] for clinic in Clinic.objects.all())
+    messages = [message for message in mail.outbox if message.subject.startswith("[Patient Portal] Reminder")]
+    assert all(message.attachments[0][0].endswith(".ics") for message in messages)

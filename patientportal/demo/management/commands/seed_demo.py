@@ -19,6 +19,7 @@ from patientportal.clinics.features import AddOn, Feature, Plan, clinic_has_feat
 from patientportal.clinics.models import Clinic, StaffMembership
 from patientportal.clinics.services import clinic_create, clinic_settings_update
 from patientportal.demo.files import demo_pdf, demo_scan_png
+from patientportal.demo.history import record_demo_visits
 from patientportal.demo.images import demo_product_image
 from patientportal.documents.choices import SignatureMethod
 from patientportal.documents.models import Document
@@ -31,10 +32,17 @@ from patientportal.patients.invitations import invitation_accept, invitation_rev
 from patientportal.patients.models import Patient
 from patientportal.patients.services import patient_create, portal_disable, portal_enable
 from patientportal.payments.providers import ProviderEvent, ProviderEventKind
-from patientportal.payments.services import payment_event_apply, payment_start
+from patientportal.payments.services import order_refund_partial, payment_event_apply, payment_start
 from patientportal.scheduling.clock import local_to_aware
-from patientportal.scheduling.models import AppointmentType, Location, Provider
-from patientportal.scheduling.services import appointment_book, appointment_set_status, setup_item_save
+from patientportal.scheduling.models import Appointment, AppointmentType, Location, Provider
+from patientportal.scheduling.reminders import appointment_reminders_send
+from patientportal.scheduling.selectors import day_bounds
+from patientportal.scheduling.services import (
+    appointment_book,
+    appointment_set_status,
+    appointment_update,
+    setup_item_save,
+)
 
 DEMO_PASSWORD = "portal-demo-2026"  # noqa: S105 - published demo password
 TWO_DAYS = datetime.timedelta(hours=48)
@@ -267,6 +275,14 @@ APPOINTMENTS = [
     ("harbor", "Grace", "Kim", 0, 10, 30, 0, 0, 0, "confirmed", ""),
     ("harbor", "Noah", "Davis", 0, 15, 0, 3, 1, 0, "scheduled", ""),
 ]
+# A visit about a day and a half ahead (Maria at Riverside, a follow-up with Kelly Moore at the
+# Northside Office), so its 48-hour reminder is due as soon as the clinic turns reminders on and
+# shows in the development outbox: (clinic, first, last, hours from now, type, provider, location)
+REMINDED_VISIT = ("riverside", "Maria", "Garcia", 36, 1, 2, 1)
+# Appointments the front desk moves after booking, so a "changed" email shows too:
+# (clinic, first, last, days from today, hours later)
+MOVED_VISITS = [("harbor", "Noah", "Davis", 9, 1)]
+
 # (clinic, name, sku, category, price, stock, flags, shape, colour, description)
 # flags: rx, consult, age18, hidden, inactive, untracked, low
 PRODUCTS = [
@@ -538,6 +554,7 @@ class Command(BaseCommand):
                 "seed_demo runs only in development (DEBUG=true): it creates accounts with the published demo password."
             )
         self.invitation_links: list[str] = []
+        self.resent_invitation = False
         if options["if_empty"] and Clinic.objects.exists():
             self.stdout.write("Demo data not loaded: the database already has clinics.")
         else:
@@ -571,10 +588,12 @@ class Command(BaseCommand):
         for slug, clinic in clinics.items():
             if not clinic.providers.exists():
                 self._scheduling(clinic, SCHEDULING[slug])
+                self._reminders_on(clinic, operator)
             if not clinic.products.exists():
                 self._catalogue(clinic)
             if not Document.objects.for_clinic(clinic).exists():
                 self._documents(clinic)
+        record_demo_visits(now=timezone.now())  # "Who viewed my record": the front desk, this morning
 
     def _catalogue(self, clinic: Clinic) -> None:
         staff = clinic_owner(clinic)
@@ -621,15 +640,17 @@ class Command(BaseCommand):
                 cart_add_item(patient=patient, product=by_sku[sku], quantity=quantity)
             return order_place(patient=patient, notes=notes, actor=user)
 
-        def pay(order: Order) -> None:
+        def pay(order: Order, kind: ProviderEventKind = ProviderEventKind.SUCCEEDED) -> None:
+            # An order that needs approval is only authorised (captured when staff approve it).
             payment = payment_start(order=order, actor=None, success_url="", cancel_url="")
             payment_event_apply(
                 provider=payment.provider,
                 event=ProviderEvent(
                     event_id=f"demo:{payment.pk}",
-                    kind=ProviderEventKind.SUCCEEDED,
-                    event_type="demo.payment",
+                    kind=kind,
+                    event_type=f"demo.{kind}",
                     payment_reference=payment.reference,
+                    charge_reference=f"demo_charge_{payment.pk}",
                     amount_cents=payment.amount_cents,
                     currency=payment.currency,
                 ),
@@ -640,11 +661,20 @@ class Command(BaseCommand):
         order_mark_ready(order=ready, actor=staff)
         processing = place(olivia, [("SUP-BIO", 1)])
         pay(processing)
-        place(olivia, [("RX-TRE", 1), ("SUN-050", 1)])  # awaiting approval
+        # Awaiting approval, the card authorised: staff "Approve and charge" it.
+        pay(place(olivia, [("RX-TRE", 1), ("SUN-050", 1)]), ProviderEventKind.AUTHORISED)
         done = place(maria, [("SUP-D3", 2)])
         pay(done)
         order_mark_ready(order=done, actor=staff)
         order_complete(order=done, actor=staff)
+        # Partly refunded: one of the two bottles came back unopened.
+        order_refund_partial(
+            order=done,
+            actor=staff,
+            reason="One bottle returned unopened",
+            quantities={done.items.get().pk: 1},
+            restock=True,
+        )
         place(maria, [("MED-BP5", 1)])  # placed, not paid yet
         for sku, quantity in (("SUN-050", 1), ("SUP-D3", 2)):  # and something in Olivia's cart
             cart_add_item(patient=olivia, product=by_sku[sku], quantity=quantity)
@@ -688,6 +718,50 @@ class Command(BaseCommand):
             )
             for step in STATUS_PATHS[status]:
                 appointment = appointment_set_status(appointment=appointment, to=step, actor=staff)
+        self._moved_and_reminded_visits(clinic, staff, providers, types, locations)
+
+    def _moved_and_reminded_visits(
+        self,
+        clinic: Clinic,
+        staff: User,
+        providers: list[Provider],
+        types: list[AppointmentType],
+        locations: list[Location],
+    ) -> None:
+        """A visit moved after booking (a "changed" email) and one a day and a half ahead (a reminder)."""
+        today = timezone.localtime(timezone.now(), clinic.zone).date()
+        for slug, first, last, days, hours in MOVED_VISITS:
+            if slug != clinic.slug:
+                continue
+            start, end = day_bounds(clinic=clinic, day=today + datetime.timedelta(days=days))
+            moved = Appointment.objects.for_clinic(clinic).get(
+                patient__first_name=first, patient__last_name=last, starts_at__gte=start, starts_at__lt=end
+            )
+            appointment_update(
+                appointment=moved,
+                changes={"starts_at": moved.starts_at + datetime.timedelta(hours=hours)},
+                actor=staff,
+            )
+        slug, first, last, hours, type_i, provider_i, location_i = REMINDED_VISIT
+        if slug != clinic.slug:
+            return
+        # On a quarter hour of the clinic's clock, about `hours` from now.
+        local = timezone.localtime(timezone.now() + datetime.timedelta(hours=hours), clinic.zone)
+        local = local.replace(minute=local.minute - local.minute % 15, second=0, microsecond=0)
+        appointment_book(
+            patient=Patient.objects.for_clinic(clinic).get(first_name=first, last_name=last),
+            provider=providers[provider_i],
+            appointment_type=types[type_i],
+            location=locations[location_i],
+            starts_at=local,
+            actor=staff,
+        )
+
+    def _reminders_on(self, clinic: Clinic, operator: User) -> None:
+        """The clinic turns on reminders 48 and 2 hours before; those due now go at once (the
+        periodic runner of `make run` sends the later ones)."""
+        clinic_settings_update(clinic=clinic, changes={"appointment_reminder_hours": [48, 2]}, actor=operator)
+        appointment_reminders_send()
 
     def _documents(self, clinic: Clinic) -> None:
         """Lab results and imaging everywhere; documents to sign and signed ones where signing is in the plan."""
@@ -782,7 +856,11 @@ class Command(BaseCommand):
             actor=operator,
         )
         # Before any patient is invited: every email to a patient shows how to reach the clinic.
-        return clinic_settings_update(clinic=clinic, changes=spec["contact"], actor=operator)
+        # Reminders are turned on once the demo visits are booked (`_reminders_on`), as a clinic
+        # setting up the portal would: the reminders due by then go out at once.
+        return clinic_settings_update(
+            clinic=clinic, changes={**spec["contact"], "appointment_reminder_hours": []}, actor=operator
+        )
 
     def _portal(self, patient: Patient, situation: str, account: str | None, staff: User) -> None:
         """Bring the record into the situation through the same services staff and patients use."""
@@ -799,6 +877,11 @@ class Command(BaseCommand):
         elif situation in ("linked", "disabled"):
             if account is None:
                 raise CommandError(f"{patient.full_name}: a {situation} record needs an account.")
+            if situation == "linked" and not self.resent_invitation:
+                # Staff sent a second invitation before the patient used the first: accepting the
+                # second ends the first ("No longer needed" on the staff record page).
+                _invitation, token = invitation_send(patient=patient, expires_in=TWO_DAYS, actor=staff)
+                self.resent_invitation = True
             invitation_accept(token=token, user=demo_user(account, patient.first_name, patient.last_name))
             if situation == "disabled":
                 portal_disable(patient=patient, actor=staff)
@@ -819,7 +902,8 @@ class Command(BaseCommand):
             "    nurse@harbor.example         staff at Harbor, and a patient at Riverside",
             "  Operator (Django admin at /operator/)",
             f"    {OPERATOR_EMAIL}",
-            "  Invitation emails are in the development outbox: /dev/outbox/ (signed in as staff).",
+            "  Invitation and appointment emails (booked, changed, cancelled, a reminder) are in the",
+            "  development outbox: /dev/outbox/ (signed in as staff).",
         ]
         if self.invitation_links:
             lines.append("  Pending invitation links (open in a private window to try accepting):")

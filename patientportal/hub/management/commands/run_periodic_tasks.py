@@ -8,7 +8,9 @@ from django.core.management.base import BaseCommand, CommandParser
 from patientportal.core.background import Job, run_loop, run_periodic_jobs, stop_on_signals
 from patientportal.core.choices import ProcessRole
 from patientportal.core.jobs import background_records_purge, email_deliveries_resubmit
+from patientportal.payments.authorisations import authorisations_lapse
 from patientportal.payments.services import cancel_unpaid_orders, checkouts_reconcile
+from patientportal.scheduling.reminders import appointment_reminders_send
 
 # The portal's periodic work, in the order it runs each round: one line per job, (name, callable).
 # Every job must be safe to run at any time and as often as wanted; the runner makes sure that
@@ -16,6 +18,8 @@ from patientportal.payments.services import cancel_unpaid_orders, checkouts_reco
 JOBS: list[Job] = [
     ("cancel_unpaid_orders", cancel_unpaid_orders),
     ("checkouts_reconcile", checkouts_reconcile),
+    ("authorisations_lapse", authorisations_lapse),
+    ("appointment_reminders_send", appointment_reminders_send),
     ("email_deliveries_resubmit", email_deliveries_resubmit),
     ("background_records_purge", background_records_purge),
 ]
@@ -23,8 +27,8 @@ JOBS: list[Job] = [
 
 class Command(BaseCommand):
     help = (
-        "Run the portal's periodic work (cancelling unpaid orders, reconciling open checkouts, retrying emails, "
-        "purging old task rows) "
+        "Run the portal's periodic work (cancelling unpaid orders, reconciling open checkouts, appointment "
+        "reminders, retrying emails, purging old task rows) "
         "every minute, until stopped, surviving database outages. Any number may run at once."
     )
 
