@@ -28,8 +28,10 @@ NEW_YORK = zoneinfo.ZoneInfo("America/New_York")
 
 
 def rows(response) -> list[tuple[str, ...]]:
-    """The table's rows: (when, who and role, what), each cell's words joined by single spaces."""
-    found = re.findall(r"<tr>\s*<td.*?</tr>", response.text, flags=re.S)
+    """The table's rows: (when, who and role, what), each cell's words joined by single spaces.
+    The copy of who-and-role shown only on phones (under the time) is left out."""
+    text = re.sub(r'<span class="phone-only">.*?</span></td>', "</td>", response.text, flags=re.S)
+    found = re.findall(r"<tr>\s*<td.*?</tr>", text, flags=re.S)
     return [
         tuple(
             " ".join(html.unescape(re.sub(r"<[^>]+>", " ", cell)).split())
