@@ -147,7 +147,12 @@ class Invitation(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["patient", "status", "expires_at"])]
+        indexes = [
+            models.Index(fields=["patient", "status", "expires_at"]),
+            # A confirmed address carries on with the newest invitation sent to it
+            # (patients.invitation_accounts.invitation_for_confirmed_address).
+            models.Index(fields=["email", "-created_at"], name="invitation_email_created_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(status__in=["pending", "accepted", "revoked", "superseded"]),
