@@ -1,5 +1,6 @@
 """A local stub of the parts of Stripe's HTTP API the portal calls (no network): Checkout Sessions
-(create, retrieve, expire), PaymentIntents with manual capture (capture, cancel) and refunds. It
+(create, retrieve, expire), PaymentIntents with manual capture (capture, cancel; created, confirmed with a test card and
+retrieved, for `manage.py stripe_check`) and refunds. It
 keeps what Stripe keeps where the portal relies on it: an intent's state (a cancelled authorisation
 cannot be captured, a captured one cannot be cancelled), how much of a charge was refunded (more is
 refused), and idempotency keys (the same key answers the same, without doing it twice)."""
@@ -61,6 +62,8 @@ class StripeStub(BaseHTTPRequestHandler):
                 "amount_total": 0,
                 "currency": "usd",
             }
+        if self.path == "/v1/payment_intents":
+            return self._confirm(form)
         found = INTENT_ACTION.match(self.path)
         if found:
             return self._intent(found["intent"], found["action"], form)
@@ -76,6 +79,31 @@ class StripeStub(BaseHTTPRequestHandler):
         else:
             intent.update(status="canceled", amount_received=0)
         return 200, {"id": intent_id, "object": "payment_intent", "currency": "usd", **intent}
+
+    def _confirm(self, form: dict) -> tuple[int, dict]:
+        """A PaymentIntent created and confirmed at once with a test card (manage.py stripe_check)."""
+        if form.get("payment_method") == ["pm_card_chargeDeclined"]:
+            return 402, {
+                "error": {
+                    "type": "card_error",
+                    "code": "card_declined",
+                    "decline_code": "generic_decline",
+                    "message": "Your card was declined.",
+                }
+            }
+        intent_id = f"pi_check_{len(StripeStub.intents) + 1}"
+        amount = int(form["amount"][0])
+        manual = form.get("capture_method") == ["manual"]
+        StripeStub.intents[intent_id] = {
+            "status": "requires_capture" if manual else "succeeded",
+            "amount": amount,
+            **({} if manual else {"amount_received": amount}),
+        }
+        return 200, self._intent_payload(intent_id)
+
+    def _intent_payload(self, intent_id: str) -> dict:
+        intent = StripeStub.intents[intent_id]
+        return {"id": intent_id, "object": "payment_intent", "currency": "usd", "amount_received": 0, **intent}
 
     def _refund(self, form: dict) -> tuple[int, dict]:
         intent_id = form.get("payment_intent", [""])[0]
@@ -98,6 +126,9 @@ class StripeStub(BaseHTTPRequestHandler):
 
     def do_GET(self):
         StripeStub.requests.append({"path": self.path, "headers": dict(self.headers), "form": {}})
+        if self.path.startswith("/v1/payment_intents/"):
+            self._send(200, self._intent_payload(self.path.rsplit("/", 1)[1].split("?")[0]))
+            return
         payload = {
             "id": "cs_test_stub",
             "object": "checkout.session",
