@@ -29,10 +29,10 @@ from patientportal.orders.services import (
 )
 from patientportal.payments.choices import PaymentAttemptStatus
 from patientportal.payments.events import event_apply_locked
-from patientportal.payments.handlers import capture_now, release_now
+from patientportal.payments.handlers import capture_now, closed_release_answer, release_now
 from patientportal.payments.models import Payment
 from patientportal.payments.moves import PROVIDER_ERRORS, order_cancel_locked
-from patientportal.payments.providers import ProviderEvent, ProviderEventKind, provider_named
+from patientportal.payments.providers import ProviderEvent, provider_named
 
 logger = logging.getLogger(__name__)
 LAPSED = "The card authorisation lapsed before the order was approved"
@@ -121,14 +121,5 @@ def _release_at_the_end(payment: Payment) -> ProviderEvent:
     except PROVIDER_ERRORS:
         # Refused (closed there already) or unreachable: either way the authorisation is over by now.
         logger.warning("Releasing the lapsed authorisation of payment %s at the provider failed", payment.pk)
-        return ProviderEvent(
-            event_id=f"{payment.provider}:lapsed:{payment.pk}",
-            kind=ProviderEventKind.RELEASED,
-            event_type=f"{payment.provider}.authorisation_lapsed",
-            payment_reference=payment.reference,
-            charge_reference=payment.charge_reference,
-            amount_cents=payment.amount_cents,
-            currency=payment.currency,
-            note=LAPSED,
-        )
+        return closed_release_answer(payment, what="lapsed", note=LAPSED, event_name="authorisation_lapsed")
     return dataclasses.replace(answer, note=LAPSED)
