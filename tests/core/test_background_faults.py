@@ -165,3 +165,30 @@ class KillingEmailBackend:
             KillingEmailBackend.kills -= 1
             kill_this_threads_connection()
         return sent
+
+
+def test_the_periodic_runner_survives_a_database_restart_and_ends_a_lapsed_authorisation_afterwards(
+    world, db_through_proxy, caplog
+):
+    from patientportal.orders.choices import PaymentStatus
+    from tests.payments.helpers import authorise, restricted_order
+
+    order, _product = restricted_order(world)
+    authorise(order)
+    Order.objects.filter(pk=order.pk).update(authorised_until=timezone.now() - datetime.timedelta(minutes=1))
+    db_through_proxy.cut()
+
+    def fallen_back() -> bool:
+        return Order.objects.get(pk=order.pk).payment_status == PaymentStatus.UNPAID
+
+    outage = Outage(db_through_proxy, failures_before_back=2, done=fallen_back)
+    run_loop(
+        role=ProcessRole.PERIODIC,
+        step=partial(run_periodic_jobs, JOBS, every=datetime.timedelta(minutes=1)),
+        idle_seconds=60,
+        stop=outage.stop,
+        wait=outage,
+    )
+    order.refresh_from_db()
+    assert (order.payment_status, order.authorised_until) == (PaymentStatus.UNPAID, None)
+    assert len(database_failures(caplog)) == 2
