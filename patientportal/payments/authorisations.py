@@ -121,5 +121,5 @@ def _release_at_the_end(payment: Payment) -> ProviderEvent:
     except PROVIDER_ERRORS:
         # Refused (closed there already) or unreachable: either way the authorisation is over by now.
         logger.warning("Releasing the lapsed authorisation of payment %s at the provider failed", payment.pk)
-        return closed_release_answer(payment, what="lapsed", note=LAPSED, event_name="authorisation_lapsed")
+        return closed_release_answer(payment, reason="lapsed", note=LAPSED, event_name="authorisation_lapsed")
     return dataclasses.replace(answer, note=LAPSED)

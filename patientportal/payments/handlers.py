@@ -267,7 +267,7 @@ def capture_now(payment: Payment) -> ProviderEvent:
     except REQUEST_REFUSED_ERRORS:
         logger.warning("Capturing payment %s was refused: its authorisation is gone", payment.pk, exc_info=True)
         return closed_release_answer(
-            payment, what="capture-refused", note="The card authorisation could not be captured (lapsed)"
+            payment, reason="capture-refused", note="The card authorisation could not be captured (lapsed)"
         )
     except PROVIDER_ERRORS:
         logger.exception("Capturing payment %s failed", payment.pk)
@@ -281,21 +281,21 @@ def release_now(payment: Payment, *, note: str) -> ProviderEvent:
         answer = provider_named(payment.provider).release(payment=payment, idempotency_key=f"release-{payment.pk}")
     except REQUEST_REFUSED_ERRORS:
         logger.warning("Releasing payment %s was refused: already closed", payment.pk, exc_info=True)
-        return closed_release_answer(payment, what="release-refused", note=note)
+        return closed_release_answer(payment, reason="release-refused", note=note)
     except PROVIDER_ERRORS:
         logger.exception("Releasing payment %s failed", payment.pk)
         raise OrderError("provider_unavailable") from None
     return dataclasses.replace(answer, note=note)
 
 
-def closed_release_answer(payment: Payment, *, what: str, note: str, event_name: str = "") -> ProviderEvent:
+def closed_release_answer(payment: Payment, *, reason: str, note: str, event_name: str = "") -> ProviderEvent:
     """An authorisation that is over without the provider saying so in an answer of its own (it refused
     a capture or release: gone or closed already; or could not be reached when the hold had ended
     anyway), as an event of our making, applied through the one event path."""
     return ProviderEvent(
-        event_id=f"{payment.provider}:{what}:{payment.pk}",
+        event_id=f"{payment.provider}:{reason}:{payment.pk}",
         kind=ProviderEventKind.RELEASED,
-        event_type=f"{payment.provider}.{event_name or what}",
+        event_type=f"{payment.provider}.{event_name or reason}",
         payment_reference=payment.reference,
         charge_reference=payment.charge_reference,
         amount_cents=payment.amount_cents,
