@@ -110,6 +110,7 @@ ACTIONS: dict[str, Words] = {
     "scheduling.reminders.turned_on": Words(_("Turned on appointment reminders")),
     "scheduling.reminders.turned_off": Words(_("Turned off appointment reminders")),
     "scheduling.schedule.viewed": Words(_("Viewed the day's schedule")),
+    "scheduling.schedule.week_viewed": Words(_("Viewed a provider's week")),
     "scheduling.provider.created": Words(_("Added a provider")),
     "scheduling.provider.updated": Words(_("Changed a provider")),
     "scheduling.location.created": Words(_("Added a location")),

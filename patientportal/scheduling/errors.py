@@ -12,6 +12,10 @@ class SchedulingError(Exception):
         "final_status": _("This appointment is %(current)s and can no longer be changed."),
         "inactive_choice": _("%(what)s is no longer active. Choose another."),
         "duration_out_of_range": _("The duration must be between 5 and 480 minutes."),
+        "check_in_before_the_day": _("This visit is on %(day)s: patients are checked in on the day of their visit."),
+        "no_show_before_the_time": _(
+            "This visit starts at %(time)s: it can be marked a no-show once that time has passed."
+        ),
     }
 
     def __init__(self, code: str, **params: object) -> None:

@@ -23,6 +23,7 @@ from patientportal.scheduling.errors import SchedulingError
 from patientportal.scheduling.models import Appointment
 from patientportal.staff.access import StaffRequest, staff_view
 from patientportal.staff.forms import ScheduleProvidersForm
+from patientportal.staff.front_desk_views import day_desk_context
 from patientportal.staff.scheduling_forms import SETUP_FORMS, AppointmentForm, AppointmentStatusForm, ScheduleDayForm
 
 SETUP_ROLES = (Role.OWNER, Role.ADMIN)
@@ -74,6 +75,7 @@ def schedule_day(request: StaffRequest) -> HttpResponse:
             "appointments": appointments,
             "previous_day": day - datetime.timedelta(days=1),
             "next_day": day + datetime.timedelta(days=1),
+            **day_desk_context(request, day=day, chosen=chosen, appointments=appointments),
         },
     )
 

@@ -6,6 +6,7 @@ from patientportal.staff import (
     clinic_views,
     document_views,
     email_views,
+    front_desk_views,
     order_refund_views,
     order_views,
     portal_access_views,
@@ -50,6 +51,19 @@ urlpatterns = [
     ),
     path("<slug:clinic_slug>/emails/<int:delivery_id>/resend/", email_views.email_resend_view, name="email_resend"),
     path("<slug:clinic_slug>/schedule/", scheduling_views.schedule_day, name="schedule_day"),
+    path("<slug:clinic_slug>/schedule/week/", front_desk_views.schedule_week, name="schedule_week"),
+    path("<slug:clinic_slug>/schedule/print/", front_desk_views.schedule_print, name="schedule_print"),
+    path("<slug:clinic_slug>/schedule/book/", front_desk_views.schedule_book, name="schedule_book"),
+    path(
+        "<slug:clinic_slug>/schedule/book/<int:patient_id>/",
+        front_desk_views.schedule_book_patient,
+        name="schedule_book_patient",
+    ),
+    path(
+        "<slug:clinic_slug>/appointments/<int:appointment_id>/desk/",
+        front_desk_views.appointment_desk_move,
+        name="appointment_desk_move",
+    ),
     path(
         "<slug:clinic_slug>/patients/<int:patient_id>/appointments/",
         scheduling_views.patient_appointments,
