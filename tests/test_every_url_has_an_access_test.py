@@ -69,6 +69,7 @@ _STAFF_DOCUMENTS = "tests/staff/test_document_pages.py::"
 _STAFF_SETTINGS = "tests/staff/test_clinic_settings_page.py::"
 _ACCESS_HISTORY = "tests/portal/test_access_history_page.py::"
 _STAFF_AUDIT = "tests/staff/test_audit_trail_page.py::"
+_FRONT_DESK = "tests/staff/test_front_desk_pages.py::"
 
 # URL name → the tests that check who is refused, in the order of the URLconfs.
 ACCESS_TESTS: dict[str, tuple[str, ...]] = {
@@ -206,6 +207,26 @@ ACCESS_TESTS: dict[str, tuple[str, ...]] = {
         _STAFF_SCHEDULING + "test_scheduling_pages_are_scoped_to_the_clinics_team",
         _STAFF_SCHEDULING + "test_the_schedule_never_shows_another_clinics_appointments",
     ),
+    "staff:schedule_week": (
+        *STAFF,
+        _FRONT_DESK + "test_front_desk_pages_are_scoped_to_the_clinics_team",
+        _FRONT_DESK + "test_another_clinics_provider_location_patient_or_appointment_is_404",
+    ),
+    "staff:schedule_print": (
+        *STAFF,
+        _FRONT_DESK + "test_front_desk_pages_are_scoped_to_the_clinics_team",
+        _FRONT_DESK + "test_the_print_list_has_one_line_per_appointment_of_the_day_shown",
+    ),
+    "staff:schedule_book": (
+        *STAFF,
+        _FRONT_DESK + "test_front_desk_pages_are_scoped_to_the_clinics_team",
+        _FRONT_DESK + "test_another_clinics_provider_location_patient_or_appointment_is_404",
+    ),
+    "staff:schedule_book_patient": (
+        *STAFF_RECORD,
+        _FRONT_DESK + "test_front_desk_pages_are_scoped_to_the_clinics_team",
+        _FRONT_DESK + "test_another_clinics_provider_location_patient_or_appointment_is_404",
+    ),
     "staff:patient_appointments": (
         *STAFF_RECORD,
         _STAFF_SCHEDULING + "test_all_appointments_of_a_patient_are_listed_page_by_page",
@@ -222,6 +243,11 @@ ACCESS_TESTS: dict[str, tuple[str, ...]] = {
     "staff:appointment_status": (
         *STAFF_RECORD,
         _STAFF_SCHEDULING + "test_another_clinics_appointment_is_404_for_every_action",
+    ),
+    "staff:appointment_desk_move": (
+        *STAFF_RECORD,
+        _FRONT_DESK + "test_the_buttons_are_scoped_to_the_clinics_team",
+        _FRONT_DESK + "test_another_clinics_provider_location_patient_or_appointment_is_404",
     ),
     "staff:appointment_cancel": (
         *STAFF_RECORD,

@@ -11,19 +11,21 @@ from patientportal.scheduling.front_desk import DeskMove
 
 
 class DeskMoveForm(forms.Form):
-    """A button on the day's schedule: the move, and the schedule page to go back to."""
+    """A button on the day's schedule."""
 
     move = forms.ChoiceField(choices=[(move.value, move.label) for move in DeskMove])
+
+
+class SchedulePlaceForm(forms.Form):
+    """The provider and page of the day's schedule a button or link came from, to go back to."""
+
     provider = forms.IntegerField(required=False, min_value=1)
     page = forms.IntegerField(required=False, min_value=1)
 
     def back_query(self) -> dict[str, int]:
-        """The provider and page of the schedule the button was on (what can be read of them)."""
-        if not self.is_bound:
-            return {}
+        """What can be read of them: a value that is not a number is left out, not an error."""
         kept: dict[str, int] = {}
-        for name in ("provider", "page"):
-            field = self.fields[name]
+        for name, field in self.fields.items():
             try:
                 value = field.clean(self.data.get(name))
             except forms.ValidationError:

@@ -24,7 +24,7 @@ from patientportal.scheduling.errors import SchedulingError
 from patientportal.scheduling.models import Appointment, Location, Provider
 from patientportal.staff.access import StaffRequest, staff_view
 from patientportal.staff.forms import PatientSearchForm
-from patientportal.staff.front_desk_forms import DeskMoveForm, SlotForm, WeekForm
+from patientportal.staff.front_desk_forms import DeskMoveForm, SchedulePlaceForm, SlotForm, WeekForm
 from patientportal.staff.scheduling_forms import AppointmentForm, ScheduleDayForm
 
 # Patients a search on the booking page shows: enough to tell namesakes apart, few enough to read.
@@ -111,7 +111,9 @@ def appointment_desk_move(request: StaffRequest, appointment_id: int) -> HttpRes
     appointment = selectors.appointment_get_for_clinic(clinic=clinic, appointment_id=appointment_id)
     form = DeskMoveForm(request.POST)
     back = schedule_url(
-        clinic, date=front_desk.local_day(appointment.starts_at, clinic).isoformat(), **form.back_query()
+        clinic,
+        date=front_desk.local_day(appointment.starts_at, clinic).isoformat(),
+        **SchedulePlaceForm(request.POST).back_query(),
     )
     back += f"#appointment-{appointment.pk}"
     if not form.is_valid():
@@ -323,7 +325,7 @@ def schedule_print(request: StaffRequest) -> HttpResponse:
     provider and page, one line each."""
     clinic = request.clinic
     day = ScheduleDayForm(request.GET).day(clinic)
-    back = DeskMoveForm(request.GET).back_query()
+    back = SchedulePlaceForm(request.GET).back_query()
     providers = selectors.providers_on_day(clinic=clinic, day=day)
     chosen = next((item for item in providers if item.provider_id == back.get("provider")), None)
     if chosen is not None:
