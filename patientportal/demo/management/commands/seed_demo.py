@@ -275,6 +275,16 @@ APPOINTMENTS = [
     ("harbor", "Grace", "Kim", 0, 10, 30, 0, 0, 0, "confirmed", ""),
     ("harbor", "Noah", "Davis", 0, 15, 0, 3, 1, 0, "scheduled", ""),
 ]
+# Today at Riverside, one visit in each state the front desk meets (with James Wilson's above), so the
+# schedule's check-in, no-show and complete buttons show in `make run`.
+FRONT_DESK_TODAY = [
+    ("riverside", "Elena", "Rossi", 0, 8, 30, 2, 2, 0, "completed", ""),
+    ("riverside", "Robert", "Miller", 0, 9, 0, 1, 0, 0, "no_show", ""),
+    ("riverside", "Chen", "Li", 0, 10, 0, 0, 1, 1, "checked_in", ""),
+    ("riverside", "Priya", "Patel", 0, 11, 0, 1, 0, 0, "confirmed", ""),
+    ("riverside", "Priya", "Patel", 0, 14, 30, 2, 2, 0, "cancelled", ""),
+    ("riverside", "Elena", "Rossi", 0, 15, 0, 3, 1, None, "scheduled", ""),
+]
 # A visit about a day and a half ahead (Maria at Riverside, a follow-up with Kelly Moore at the
 # Northside Office), so its 48-hour reminder is due as soon as the clinic turns reminders on and
 # shows in the development outbox: (clinic, first, last, hours from now, type, provider, location)
@@ -507,6 +517,7 @@ PRODUCTS = [
 STATUS_PATHS = {
     "scheduled": [],
     "confirmed": ["confirmed"],
+    "checked_in": ["checked_in"],
     "cancelled": ["cancelled"],
     "no_show": ["no_show"],
     "completed": ["checked_in", "completed"],
@@ -700,7 +711,7 @@ class Command(BaseCommand):
             for name, minutes, colour in spec["types"]
         ]
         today = timezone.localtime(timezone.now(), clinic.zone).date()
-        for row in APPOINTMENTS:
+        for row in [*APPOINTMENTS, *FRONT_DESK_TODAY]:
             slug, first, last, days, hour, minute, type_i, provider_i, location_i, status, notes = row
             if slug != clinic.slug:
                 continue
