@@ -131,7 +131,22 @@ def main() -> None:
                 shoot(
                     browser, "staff-product", 1280, "owner@harbor.example", "/staff/harbor/products/3/", full_page=True
                 )
-                shoot(browser, "staff-schedule", 1280, "owner@harbor.example", "/staff/harbor/schedule/")
+                shoot(
+                    browser,
+                    "staff-schedule",
+                    1280,
+                    "frontdesk@riverside.example",
+                    "/staff/riverside/schedule/",
+                    full_page=True,
+                )
+                shoot(
+                    browser,
+                    "staff-schedule-week-phone",
+                    375,
+                    "frontdesk@riverside.example",
+                    "/staff/riverside/schedule/week/",
+                    full_page=True,
+                )
                 shoot(
                     browser,
                     "staff-book-appointment",

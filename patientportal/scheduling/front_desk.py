@@ -26,9 +26,10 @@ from patientportal.scheduling.services import appointment_set_status
 class DeskMove(StrEnum):
     """What the front desk does with a visit from the schedule, each a move of the machine."""
 
+    # In the order of the buttons: what usually comes next first.
     CHECK_IN = "check_in"
-    NO_SHOW = "no_show"
     COMPLETE = "complete"
+    NO_SHOW = "no_show"
 
     @property
     def status(self) -> AppointmentStatus:

@@ -64,11 +64,11 @@ def test_each_appointment_on_the_schedule_gets_the_buttons_its_state_allows(worl
     visits = desk["visits"]
     assert buttons_of(page.text, visits[S.SCHEDULED]) == ["check_in", "no_show"]
     assert buttons_of(page.text, visits[S.CONFIRMED]) == ["check_in", "no_show"]
-    assert buttons_of(page.text, visits[S.CHECKED_IN]) == ["no_show", "complete"]
+    assert buttons_of(page.text, visits[S.CHECKED_IN]) == ["complete", "no_show"]
     for final in (S.COMPLETED, S.CANCELLED, S.NO_SHOW):
         assert buttons_of(page.text, visits[final]) == []
     # Each button says whom it is for, for a screen reader going from button to button.
-    assert 'Check in<span class="visually-hidden">: Paula One,' in page.text
+    assert 'Check in<span class="visually-hidden"> for Paula One, ' in page.text
 
 
 def test_a_visit_of_a_later_day_gets_no_buttons_yet(world, desk):
@@ -91,7 +91,7 @@ def test_checking_in_goes_back_to_the_same_day_provider_and_row(world, desk):
     page = client.get(response["Location"])
     assert "Paula One is checked in." in page.text
     assert Appointment.objects.get(pk=visit.pk).status == S.CHECKED_IN
-    assert buttons_of(page.text, visit) == ["no_show", "complete"]
+    assert buttons_of(page.text, visit) == ["complete", "no_show"]
     assert StateChange.objects.get(object_id=visit.pk).to_state == "checked_in"
 
 
