@@ -172,7 +172,9 @@ def receipt_download(content: bytes, *, title: str) -> FileResponse:
 
 
 def payment_receipt_pdf(receipt: PaymentReceipt) -> bytes:
-    money = lambda cents: format_money(cents, receipt.currency)  # noqa: E731 - a short local alias
+    def money(cents: int) -> str:
+        return format_money(cents, receipt.currency)
+
     doc = _ReceiptPDF(_("Receipt %(number)s") % {"number": receipt.receipt_number})
     doc.clinic(receipt.clinic)
     doc.text(_("Payment receipt"), size=16, gap=1)
@@ -209,7 +211,9 @@ def payment_receipt_pdf(receipt: PaymentReceipt) -> bytes:
 
 
 def refund_receipt_pdf(notice: RefundNotice, *, clinic: Clinic, patient_name: str) -> bytes:
-    money = lambda cents: format_money(cents, notice.currency)  # noqa: E731 - a short local alias
+    def money(cents: int) -> str:
+        return format_money(cents, notice.currency)
+
     doc = _ReceiptPDF(_("Refund receipt %(number)s") % {"number": notice.receipt_number})
     doc.clinic(clinic)
     doc.text(_("Refund receipt"), size=16, gap=1)
