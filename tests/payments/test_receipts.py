@@ -423,3 +423,30 @@ def test_staff_opening_a_receipt_is_audited_as_viewing_the_order(world, clinic):
     viewed = AuditEvent.objects.filter(action="patients.patient.viewed", actor=world.patient_user_1).latest("id")
     assert viewed.metadata == {"page": "portal.receipt_pdf"}
     assert Payment.objects.filter(order=mine).count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_same_events_twice_at_once_send_each_receipt_once(world, order):
+    from django.db import connection
+
+    from patientportal.payments.errors import PaymentError
+    from tests.races import race
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL: run with DATABASE_URL=postgres://…")
+    payment = start_payment(order)
+    paid = event(payment, event_id="evt_paid")
+    refunded = event(payment, ProviderEventKind.REFUNDED, event_id="evt_refund", amount=1000)
+
+    def deliver(provider_event):
+        return lambda: payment_event_apply(provider="test", event=provider_event)
+
+    assert race([deliver(paid), deliver(paid)], refused=PaymentError) == ["duplicate: already processed", "paid"]
+    assert race([deliver(refunded), deliver(refunded)], refused=PaymentError) == [
+        "duplicate: already processed",
+        "recorded: partial refund",
+    ]
+    two_addresses = sorted([world.patient_user_1.email, world.p1.email])
+    for kind in (PAYMENT_RECEIPT, REFUND_RECEIPT):
+        assert sorted(EmailDelivery.objects.filter(kind=kind).values_list("to", flat=True)) == two_addresses
