@@ -68,6 +68,7 @@ _STAFF_ORDERS = "tests/staff/test_order_queue.py::"
 _STAFF_DOCUMENTS = "tests/staff/test_document_pages.py::"
 _STAFF_SETTINGS = "tests/staff/test_clinic_settings_page.py::"
 _ACCESS_HISTORY = "tests/portal/test_access_history_page.py::"
+_RECEIPTS = "tests/payments/test_receipts.py::"
 _STAFF_AUDIT = "tests/staff/test_audit_trail_page.py::"
 _FRONT_DESK = "tests/staff/test_front_desk_pages.py::"
 
@@ -150,6 +151,10 @@ ACCESS_TESTS: dict[str, tuple[str, ...]] = {
     "portal:order_detail": (*PORTAL, _ORDERS + "test_another_patients_or_clinics_order_is_404_everywhere"),
     "portal:order_pay": (*PORTAL, _ORDERS + "test_another_patients_or_clinics_order_is_404_everywhere"),
     "portal:order_confirmation": (*PORTAL, _ORDERS + "test_another_patients_or_clinics_order_is_404_everywhere"),
+    "portal:payment_receipt": (*PORTAL, _RECEIPTS + "test_the_patients_receipts_open_for_them_only"),
+    "portal:payment_receipt_pdf": (*PORTAL, _RECEIPTS + "test_the_patients_receipts_open_for_them_only"),
+    "portal:refund_receipt": (*PORTAL, _RECEIPTS + "test_the_patients_receipts_open_for_them_only"),
+    "portal:refund_receipt_pdf": (*PORTAL, _RECEIPTS + "test_the_patients_receipts_open_for_them_only"),
     "portal:access_history": (*PORTAL, OWN_THINGS_ONLY, _ACCESS_HISTORY + "test_who_may_open_the_page"),
     # Invitation links: the token is the key; nothing of the patient is shown to anyone else.
     "invitation_accept": (
@@ -285,6 +290,22 @@ ACCESS_TESTS: dict[str, tuple[str, ...]] = {
     "staff:order_refund": (
         *STAFF_RECORD,
         "tests/staff/test_order_refund_page.py::test_only_the_clinics_owners_and_admins_reach_the_refund_page",
+    ),
+    "staff:payment_receipt": (
+        *STAFF_RECORD,
+        _RECEIPTS + "test_the_clinics_team_prints_a_patients_receipts_and_no_one_else_does",
+    ),
+    "staff:payment_receipt_pdf": (
+        *STAFF_RECORD,
+        _RECEIPTS + "test_the_clinics_team_prints_a_patients_receipts_and_no_one_else_does",
+    ),
+    "staff:refund_receipt": (
+        *STAFF_RECORD,
+        _RECEIPTS + "test_the_clinics_team_prints_a_patients_receipts_and_no_one_else_does",
+    ),
+    "staff:refund_receipt_pdf": (
+        *STAFF_RECORD,
+        _RECEIPTS + "test_the_clinics_team_prints_a_patients_receipts_and_no_one_else_does",
     ),
     "staff:patient_documents": (
         *STAFF_RECORD,

@@ -63,6 +63,10 @@ PAGES: dict[str, Words] = {
     "portal.documents": Words(_("Viewed the documents in the portal"), _("Viewed your documents")),
     "portal.orders": Words(_("Viewed the orders in the portal"), _("Viewed your orders")),
     "portal.order": Words(_("Viewed an order in the portal"), _("Viewed one of your orders")),
+    "portal.receipt": Words(_("Viewed a receipt in the portal"), _("Viewed one of your receipts")),
+    "portal.receipt_pdf": Words(
+        _("Downloaded a receipt from the portal (PDF)"), _("Downloaded one of your receipts (PDF)")
+    ),
     "portal.appointments.upcoming": Words(
         _("Viewed the upcoming appointments in the portal"), _("Viewed your upcoming appointments")
     ),

@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -52,3 +53,29 @@ PROVIDER_EVENT_TRANSITIONS: dict[str, frozenset[str]] = {
     E.PROCESSED: frozenset(),
     E.DISMISSED: frozenset(),
 }
+
+
+# Card brands as Stripe names them (a charge's payment_method_details.card.brand), as patients read them.
+CARD_BRANDS = {
+    "amex": "American Express",
+    "cartes_bancaires": "Cartes Bancaires",
+    "diners": "Diners Club",
+    "discover": "Discover",
+    "eftpos_au": "eftpos Australia",
+    "interac": "Interac",
+    "jcb": "JCB",
+    "link": "Link",
+    "mastercard": "Mastercard",
+    "unionpay": "UnionPay",
+    "visa": "Visa",
+}
+
+
+def card_label(*, brand: str, last4: str) -> str:
+    """ "Visa ending in 4242"; "Card ending in 4242" for a brand we do not know; "" without the digits."""
+    if not last4:
+        return ""
+    name = CARD_BRANDS.get(brand.lower(), "") if brand else ""
+    if name:
+        return gettext("%(brand)s ending in %(last4)s") % {"brand": name, "last4": last4}
+    return gettext("Card ending in %(last4)s") % {"last4": last4}

@@ -31,6 +31,8 @@ from patientportal.payments.errors import PaymentError
 from patientportal.payments.models import Payment, Refund, RefundItem
 from patientportal.payments.moves import PROVIDER_ERRORS, REQUEST_REFUSED_ERRORS, order_cancel_locked, payment_move
 from patientportal.payments.providers import ProviderEvent, ProviderEventKind, provider_named
+from patientportal.payments.providers.base import Card
+from patientportal.payments.receipts import payment_receipt_send, refund_receipt_send
 
 logger = logging.getLogger(__name__)
 S = PaymentAttemptStatus
@@ -69,6 +71,8 @@ def handle(payment: Payment, order: Order, event: ProviderEvent, *, refund: Refu
     if event.charge_reference and not payment.charge_reference:
         payment.charge_reference = event.charge_reference
         payment.save(update_fields=["charge_reference"])
+    if event.card and not payment.card_last4:
+        _card_record(payment, event.card)
     if event.kind == ProviderEventKind.REFUNDED:
         return _refunded(payment, order, event, refund)
     return HANDLERS[event.kind](payment, order, event)
@@ -101,8 +105,12 @@ def _succeeded(payment: Payment, order: Order, event: ProviderEvent) -> str:
         return "flagged: amount or currency does not match the order"
     if not payment_move(payment, S.SUCCEEDED):
         return f"ignored: payment is {payment.status}"
+    if not payment.card_last4:
+        _card_ask(payment)
     if _may_take(order, captured=captured):
         order_record_payment(order=order, note="Card authorisation captured" if captured else "")
+        # Here, at the one move to Paid: a second delivery of the event never comes this far.
+        payment_receipt_send(payment)
         return "captured" if captured else "paid"
     # Paid after the order was cancelled (or paid twice, or captured before approval): never lost, given back.
     _authorisation_gone(order, captured, note="Captured at the provider before approval: refunded")
@@ -112,6 +120,23 @@ def _succeeded(payment: Payment, order: Order, event: ProviderEvent) -> str:
     )
     _refunded(payment, order, refund_now(payment, refund), refund)
     return "refunded: the order could no longer be paid"
+
+
+def _card_record(payment: Payment, card: Card) -> None:
+    payment.card_brand, payment.card_last4 = card.brand[:20], card.last4[-4:]
+    payment.save(update_fields=["card_brand", "card_last4"])
+
+
+def _card_ask(payment: Payment) -> None:
+    """Ask the provider which card paid, for the receipt. Best effort: without an answer the receipt
+    says nothing of the card, and the payment is applied all the same."""
+    try:
+        card = provider_named(payment.provider).card(payment=payment)
+    except PROVIDER_ERRORS:
+        logger.warning("Could not ask which card paid payment %s", payment.pk, exc_info=True)
+        return
+    if card is not None and card.last4:
+        _card_record(payment, card)
 
 
 def _authorisation_gone(order: Order, captured: bool, *, note: str) -> None:
@@ -190,6 +215,8 @@ def _refunded(payment: Payment, order: Order, event: ProviderEvent, details: Ref
         return "ignored: refund already recorded"
     details = details or AT_PROVIDER
     refund = _record_refund(payment, order, details, amount=said - before, reference=event.refund_reference)
+    # Here, where the refund is recorded once: a repeated event saying the same total never comes this far.
+    refund_receipt_send(refund)
     # The payment the order was paid with (a payment flagged for review, or given back because the order
     # could not take it, never paid the order).
     paying = details.settles_order and order.holds_payment and payment.status == S.SUCCEEDED

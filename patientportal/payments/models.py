@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.db import models
 
-from patientportal.payments.choices import PaymentAttemptStatus, ProviderEventStatus, RefundKind
+from patientportal.payments.choices import PaymentAttemptStatus, ProviderEventStatus, RefundKind, card_label
 
 
 class Payment(models.Model):
@@ -22,6 +22,9 @@ class Payment(models.Model):
     manual_capture = models.BooleanField(default=False)
     # While Authorised: when the authorisation lapses (PAYMENT_AUTHORISATION_DAYS after the checkout began).
     authorised_until = models.DateTimeField(null=True, blank=True)
+    # The card paid with, as the provider reports it (for receipts); blank when it does not say.
+    card_brand = models.CharField(max_length=20, blank=True, default="")  # Stripe's word: "visa", "amex", ...
+    card_last4 = models.CharField(max_length=4, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -30,6 +33,11 @@ class Payment(models.Model):
 
     def __str__(self) -> str:
         return f"Payment {self.pk} ({self.provider})"
+
+    @property
+    def card_label(self) -> str:
+        """ "Visa ending in 4242", "Card ending in 4242", or "" when the provider did not say."""
+        return card_label(brand=self.card_brand, last4=self.card_last4)
 
 
 class Refund(models.Model):

@@ -1,11 +1,14 @@
-"""What a patient is told about a refund, as data: the order, the lines given back, the tax and
-the total. The refund notice email renders it; a formal receipt can build on the same content."""
+"""What a patient is told about a payment and a refund, as data: the payment receipt (the order's
+items, the tax, the total, the card) and the refund receipt (the lines given back, the tax, the
+amount, the payment it came from). The receipt emails, the printable pages and the PDFs
+(`payments.receipts`) all render the same content, so they cannot disagree."""
 
 import datetime
 from dataclasses import dataclass
 
-from patientportal.payments.choices import RefundKind
-from patientportal.payments.models import Refund
+from patientportal.clinics.models import Clinic
+from patientportal.payments.choices import PaymentAttemptStatus, RefundKind
+from patientportal.payments.models import Payment, Refund
 
 
 @dataclass(frozen=True)
@@ -13,6 +16,15 @@ class RefundNoticeLine:
     name: str
     quantity: int
     amount_cents: int  # before tax
+
+
+@dataclass(frozen=True)
+class OriginalPayment:
+    """The payment a refund gives back from, as its refund receipt names it."""
+
+    paid_at: datetime.datetime
+    amount_cents: int
+    card: str  # "Visa ending in 4242", or "" when the provider did not say
 
 
 @dataclass(frozen=True)
@@ -30,6 +42,9 @@ class RefundNotice:
     reason: str
     refunded_so_far_cents: int  # this refund and the earlier ones of the same payment
     paid_cents: int  # what the payment took
+    refund_id: int = 0
+    sequence: int = 1  # the first, second, ... refund of its payment
+    payment: OriginalPayment | None = None
 
     @property
     def in_full(self) -> bool:
@@ -39,12 +54,25 @@ class RefundNotice:
     def by_items(self) -> bool:
         return self.kind == RefundKind.ITEMS
 
+    @property
+    def receipt_number(self) -> str:
+        return f"{self.order_number}-R{self.sequence}"
+
+
+def _original_payment(payment: Payment) -> OriginalPayment:
+    order = payment.order
+    # When the order was paid; a payment that never paid its order (given back at once because the order
+    # could not take it) has no such time: when it last changed stands in.
+    return OriginalPayment(
+        paid_at=order.paid_at or payment.updated_at, amount_cents=payment.amount_cents, card=payment.card_label
+    )
+
 
 def refund_notice(refund: Refund) -> RefundNotice:
-    """The content of what the patient is told about this refund."""
+    """The content of what the patient is told about this refund (its email, page and PDF)."""
     payment = refund.payment
     order = payment.order
-    earlier = payment.refunds.filter(pk__lte=refund.pk)
+    earlier = list(payment.refunds.filter(pk__lte=refund.pk).values_list("amount_cents", flat=True))
     return RefundNotice(
         clinic_name=order.clinic.name,
         order_id=order.pk,
@@ -60,6 +88,77 @@ def refund_notice(refund: Refund) -> RefundNotice:
         tax_cents=refund.tax_cents,
         amount_cents=refund.amount_cents,
         reason=refund.reason,
-        refunded_so_far_cents=sum(earlier.values_list("amount_cents", flat=True)),
+        refunded_so_far_cents=sum(earlier),
         paid_cents=payment.amount_cents,
+        refund_id=refund.pk,
+        sequence=len(earlier),
+        payment=_original_payment(payment),
+    )
+
+
+@dataclass(frozen=True)
+class ReceiptLine:
+    name: str
+    quantity: int
+    unit_price_cents: int
+    amount_cents: int  # quantity × unit price, before tax
+    taxable: bool
+
+
+@dataclass(frozen=True)
+class PaymentReceipt:
+    """What a payment receipt says: who was paid (the clinic, with its address and contact), for
+    what (the order's items, taxable or not), the tax, the total, when, and with which card."""
+
+    clinic: Clinic
+    order_id: int
+    order_number: str
+    patient_name: str  # the page and the PDF name the patient (an HSA/FSA claim needs it); the email does not
+    currency: str
+    paid_at: datetime.datetime
+    lines: list[ReceiptLine]
+    subtotal_cents: int
+    taxable_subtotal_cents: int
+    tax_rate_percent: float
+    tax_cents: int
+    total_cents: int
+    card: str  # "Visa ending in 4242", or "" when the provider did not say
+    refunded_cents: int  # given back since (each refund has a receipt of its own)
+
+    @property
+    def receipt_number(self) -> str:
+        return f"{self.order_number}-P"
+
+
+# A payment that paid its order: succeeded, or refunded since (its receipt still stands).
+RECEIPTED = (PaymentAttemptStatus.SUCCEEDED, PaymentAttemptStatus.REFUNDED)
+
+
+def payment_receipt(payment: Payment) -> PaymentReceipt:
+    """The content of the receipt for a payment that paid its order."""
+    order = payment.order
+    return PaymentReceipt(
+        clinic=order.clinic,
+        order_id=order.pk,
+        order_number=order.number,
+        patient_name=order.patient.full_name,
+        currency=payment.currency,
+        paid_at=order.paid_at or payment.updated_at,
+        lines=[
+            ReceiptLine(
+                name=item.name,
+                quantity=item.quantity,
+                unit_price_cents=item.unit_price_cents,
+                amount_cents=item.line_total_cents,
+                taxable=item.taxable,
+            )
+            for item in order.items.all()
+        ],
+        subtotal_cents=order.subtotal_cents,
+        taxable_subtotal_cents=order.taxable_subtotal_cents,
+        tax_rate_percent=order.tax_rate_percent,
+        tax_cents=order.tax_cents,
+        total_cents=payment.amount_cents,
+        card=payment.card_label,
+        refunded_cents=sum(refund.amount_cents for refund in payment.refunds.all()),
     )

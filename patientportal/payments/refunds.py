@@ -3,33 +3,29 @@ quantities, or an amount) with its share of the tax (`orders.tax` says how). Onl
 (REFUND_ROLES), checked here as well as by the views. Every refund is asked of the provider while
 the order and its payment are locked, so two staff refunding at once are served one after the other
 and the second sees what the first gave back: never more than was captured. The provider's answer
-goes through the event path (`payments.events`) like its webhooks; the patient gets a refund notice.
+goes through the event path (`payments.events`) like its webhooks, which records the refund and emails
+its receipt (`payments.receipts`), once.
 """
 
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.db import transaction
-from django.urls import reverse
 
 from patientportal.accounts.models import User
 from patientportal.clinics.choices import Role
 from patientportal.clinics.models import Clinic, StaffMembership
-from patientportal.core.emails import queue_templated_email
 from patientportal.core.money import format_money
 from patientportal.orders.errors import OrderError
 from patientportal.orders.models import Order
 from patientportal.orders.refunds import RefundLine, order_items_quote, order_items_refund
 from patientportal.orders.services import order_lock
 from patientportal.orders.tax import amount_refund_tax_cents, refund_tax_cents
-from patientportal.patients.links import record_link_query
 from patientportal.payments.choices import PaymentAttemptStatus, RefundKind
 from patientportal.payments.errors import PaymentError
 from patientportal.payments.events import event_apply_locked
 from patientportal.payments.handlers import RefundDetails, refund_now, refunded_cents
 from patientportal.payments.models import Payment, Refund
-from patientportal.payments.notices import refund_notice
 
 # Giving money back is the clinic's owners' and admins' decision; the plain staff role
 # runs the queue (approve, prepare, hand over, cancel an unpaid order) but never refunds.
@@ -79,8 +75,7 @@ def order_refund(*, order: Order, actor: User, reason: str) -> Order:
     if not reason.strip():
         raise OrderError("reason_required")
     locked = order_lock(order)
-    refund = payment_refund_order(order=locked, actor=actor, reason=reason.strip())
-    refund_email_patient(refund)
+    payment_refund_order(order=locked, actor=actor, reason=reason.strip())
     return locked
 
 
@@ -190,25 +185,4 @@ def order_refund_partial(
         restocked=restock and bool(quote.lines),
         cancel_open_order=False,
     )
-    refund = _give_back(payment, locked, details)
-    refund_email_patient(refund)
-    return refund
-
-
-def refund_email_patient(refund: Refund) -> None:
-    """Tell the patient about a refund: a plain notice (its content from `payments.notices`)."""
-    order = refund.payment.order
-    if not order.patient.email:
-        return
-    queue_templated_email(
-        template_prefix="payments/email/refund_notice",
-        to=order.patient.email,
-        about=order,
-        context={
-            "notice": refund_notice(refund),
-            "clinic": order.clinic,
-            "url": settings.SITE_URL
-            + reverse("portal:order_detail", args=[order.pk])
-            + record_link_query(order.patient_id),
-        },
-    )
+    return _give_back(payment, locked, details)

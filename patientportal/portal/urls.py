@@ -1,6 +1,14 @@
 from django.urls import path
 
-from patientportal.portal import access_history_views, appointment_views, document_views, order_views, shop_views, views
+from patientportal.portal import (
+    access_history_views,
+    appointment_views,
+    document_views,
+    order_views,
+    receipt_views,
+    shop_views,
+    views,
+)
 
 app_name = "portal"
 
@@ -34,5 +42,13 @@ urlpatterns = [
     path("orders/<int:order_id>/", order_views.order_detail, name="order_detail"),
     path("orders/<int:order_id>/pay/", order_views.order_pay, name="order_pay"),
     path("orders/<int:order_id>/confirmation/", order_views.order_confirmation, name="order_confirmation"),
+    path("orders/<int:order_id>/receipt/", receipt_views.payment_receipt, name="payment_receipt"),
+    path("orders/<int:order_id>/receipt.pdf", receipt_views.payment_receipt_pdf, name="payment_receipt_pdf"),
+    path("orders/<int:order_id>/refunds/<int:refund_id>/receipt/", receipt_views.refund_receipt, name="refund_receipt"),
+    path(
+        "orders/<int:order_id>/refunds/<int:refund_id>/receipt.pdf",
+        receipt_views.refund_receipt_pdf,
+        name="refund_receipt_pdf",
+    ),
     path("who-viewed-my-record/", access_history_views.access_history, name="access_history"),
 ]

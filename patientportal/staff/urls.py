@@ -10,6 +10,7 @@ from patientportal.staff import (
     order_refund_views,
     order_views,
     portal_access_views,
+    receipt_views,
     scheduling_views,
     verify_views,
     views,
@@ -104,6 +105,23 @@ urlpatterns = [
     path("<slug:clinic_slug>/orders/", order_views.order_queue, name="order_queue"),
     path("<slug:clinic_slug>/orders/<int:order_id>/", order_views.order_detail, name="order_detail"),
     path("<slug:clinic_slug>/orders/<int:order_id>/refunds/new/", order_refund_views.order_refund, name="order_refund"),
+    # Before order_action: "receipt" would otherwise be read as an action.
+    path("<slug:clinic_slug>/orders/<int:order_id>/receipt/", receipt_views.payment_receipt, name="payment_receipt"),
+    path(
+        "<slug:clinic_slug>/orders/<int:order_id>/receipt.pdf",
+        receipt_views.payment_receipt_pdf,
+        name="payment_receipt_pdf",
+    ),
+    path(
+        "<slug:clinic_slug>/orders/<int:order_id>/refunds/<int:refund_id>/receipt/",
+        receipt_views.refund_receipt,
+        name="refund_receipt",
+    ),
+    path(
+        "<slug:clinic_slug>/orders/<int:order_id>/refunds/<int:refund_id>/receipt.pdf",
+        receipt_views.refund_receipt_pdf,
+        name="refund_receipt_pdf",
+    ),
     path(
         "<slug:clinic_slug>/orders/<int:order_id>/<slug:action>/",
         order_views.order_action,

@@ -1,8 +1,9 @@
-// The "Print" button of the day's printed list: shown only where JavaScript can open the
-// browser's print dialog; without it the page says to use the browser's own Print command.
+// "Print" buttons (the day's printed list, receipts): shown only where JavaScript can open the
+// browser's print dialog; without it the page says to use the browser's own Print command, and
+// the print stylesheet leaves out everything but the list or the receipt.
 (function () {
   "use strict";
-  document.querySelectorAll("button[data-print]").forEach(function (button) {
+  document.querySelectorAll("[data-print]").forEach(function (button) {
     button.hidden = false;
     button.addEventListener("click", function () {
       window.print();

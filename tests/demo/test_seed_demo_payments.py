@@ -36,3 +36,24 @@ def test_the_demo_has_an_authorised_order_awaiting_approval_and_a_partly_refunde
     assert 0 < refund.amount_cents < partly.total_cents
     call_command("seed_demo")  # idempotent
     assert Order.objects.filter(payment_status=PaymentStatus.PARTLY_REFUNDED).count() == 1
+
+
+def test_the_demo_patient_has_receipts_of_a_paid_order_and_of_one_refunded_in_full():
+    from tests.conftest import client_for
+
+    call_command("seed_demo")
+    paid = Order.objects.filter(patient__first_name="Olivia", payment_status=PaymentStatus.PAID).first()
+    refunded = Order.objects.get(patient__first_name="Olivia", payment_status=PaymentStatus.REFUNDED)
+    assert paid is not None and refunded.status == OrderStatus.CANCELLED
+    assert paid.payments.get().card_label == "Visa ending in 4242"  # the test provider's card
+    refund = Refund.objects.get(payment__order=refunded)
+    assert (refund.kind, refund.amount_cents) == (RefundKind.FULL, refunded.total_cents)
+    olivia = client_for(paid.patient.portal_accesses.first().user)
+    for url in (
+        f"/portal/orders/{paid.pk}/receipt/",
+        f"/portal/orders/{paid.pk}/receipt.pdf",
+        f"/portal/orders/{refunded.pk}/receipt/",
+        f"/portal/orders/{refunded.pk}/refunds/{refund.pk}/receipt/",
+        f"/portal/orders/{refunded.pk}/refunds/{refund.pk}/receipt.pdf",
+    ):
+        assert olivia.get(url).status_code == 200, url

@@ -28,11 +28,14 @@ class StripeStub(BaseHTTPRequestHandler):
     retrieve_status = "unpaid"
     retrieve_amount = 0
     retrieve_session_status = None  # "open", "complete" or "expired"; None leaves it out
-    retrieve_intent_status = None  # with ?expand[]=payment_intent: the intent's status; None leaves it an id
+    retrieve_intent_status = None  # with ?expand[]=payment_intent: the intent's status; None leaves it out
     answer_after_seconds = 0
     intents: dict = {}  # payment intent id → {"status": ..., "amount": ..., "amount_received": ...}
     refunded: dict = {}  # payment intent id → cents refunded so far
     answered: dict = {}  # idempotency key → (status, payload) already answered
+    # The card of every charge (payment_method_details.card), given when a request expands the latest
+    # charge (expand[]=latest_charge); None: a charge that says no card (another payment method).
+    card: dict | None = {"brand": "visa", "last4": "4242"}
     lock = threading.Lock()
 
     def do_POST(self):
@@ -78,7 +81,10 @@ class StripeStub(BaseHTTPRequestHandler):
             intent.update(status="succeeded", amount_received=amount)
         else:
             intent.update(status="canceled", amount_received=0)
-        return 200, {"id": intent_id, "object": "payment_intent", "currency": "usd", **intent}
+        payload = {"id": intent_id, "object": "payment_intent", "currency": "usd", **intent}
+        if action == "capture" and _expands(form, "latest_charge"):
+            payload["latest_charge"] = _charge(intent_id)
+        return 200, payload
 
     def _confirm(self, form: dict) -> tuple[int, dict]:
         """A PaymentIntent created and confirmed at once with a test card (manage.py stripe_check)."""
@@ -127,7 +133,13 @@ class StripeStub(BaseHTTPRequestHandler):
     def do_GET(self):
         StripeStub.requests.append({"path": self.path, "headers": dict(self.headers), "form": {}})
         if self.path.startswith("/v1/payment_intents/"):
-            self._send(200, self._intent_payload(self.path.rsplit("/", 1)[1].split("?")[0]))
+            intent_id = self.path.split("?")[0].rsplit("/", 1)[1]
+            # An intent this stub did not make (a checkout's, named by a webhook) has succeeded.
+            known = StripeStub.intents.get(intent_id, {"status": "succeeded"})
+            payload = {"id": intent_id, "object": "payment_intent", "currency": "usd", **known}
+            if "latest_charge" in self.path:
+                payload["latest_charge"] = _charge(intent_id)
+            self._send(200, payload)
             return
         payload = {
             "id": "cs_test_stub",
@@ -139,16 +151,26 @@ class StripeStub(BaseHTTPRequestHandler):
         }
         if StripeStub.retrieve_session_status:
             payload["status"] = StripeStub.retrieve_session_status
-        if StripeStub.retrieve_intent_status and "expand" in self.path:
-            payload["payment_intent"] = {
-                "id": "pi_sync",
-                "object": "payment_intent",
-                "status": StripeStub.retrieve_intent_status,
-            }
+        if "expand" in self.path and (StripeStub.retrieve_intent_status or "latest_charge" in self.path):
+            payload["payment_intent"] = {"id": "pi_sync", "object": "payment_intent"}
+            if StripeStub.retrieve_intent_status:
+                payload["payment_intent"]["status"] = StripeStub.retrieve_intent_status
+            if "latest_charge" in self.path:
+                payload["payment_intent"]["latest_charge"] = _charge("pi_sync")
         self._send(200, payload)
 
     def log_message(self, *args):
         pass
+
+
+def _expands(form: dict, field: str) -> bool:
+    return any(key.startswith("expand") and field in values for key, values in form.items())
+
+
+def _charge(intent_id: str) -> dict:
+    """The intent's latest charge, as an expanded object (with the card, when it has one)."""
+    details = {"type": "card", "card": dict(StripeStub.card)} if StripeStub.card else {"type": "us_bank_account"}
+    return {"id": f"ch_{intent_id}", "object": "charge", "payment_intent": intent_id, "payment_method_details": details}
 
 
 def _error(message: str) -> dict:
@@ -167,6 +189,7 @@ def stripe_stub(settings):
     StripeStub.retrieve_status, StripeStub.retrieve_amount = "unpaid", 0
     StripeStub.retrieve_session_status = StripeStub.retrieve_intent_status = None
     StripeStub.intents, StripeStub.refunded, StripeStub.answered = {}, {}, {}
+    StripeStub.card = {"brand": "visa", "last4": "4242"}
     server = ThreadingHTTPServer(("127.0.0.1", 0), StripeStub)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()

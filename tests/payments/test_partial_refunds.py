@@ -70,8 +70,8 @@ def test_refunding_one_item_gives_back_its_price_and_its_share_of_the_tax(
     assert StockAdjustment.objects.filter(product=cream, reason="return").count() == 1
     event = order.events.get(machine="payment", to_value=PaymentStatus.PARTLY_REFUNDED)
     assert (event.actor, event.note) == (world.owner_a, "$10.73 refunded: Returned unopened")
-    [message] = mail.outbox
-    assert message.subject.endswith(f"Order {order.number}: $10.73 refunded")
+    message, _to_the_record = mail.outbox  # to the account that uses the record, and to the record's address
+    assert message.subject.endswith(f"Refund receipt: order {order.number}, $10.73 refunded")
     for text in ("1 × Cream: $10.00", "Items: $10.00", "Tax: $0.73", "Refunded: $10.73", "Reason: Returned unopened"):
         assert text in message.body
     assert "Refunded so far: $10.73 of the $26.45 you paid." in message.body

@@ -78,7 +78,8 @@ def test_review_then_confirm_refunds_the_items_and_the_pages_show_it(world, paid
     patient = client_for(world.patient_user_1).get(f"/portal/orders/{order.pk}/")
     assert "$10.73 refunded" in patient.text and "Reason: Opened" in patient.text
     assert "owner@alpha.example" not in patient.text and "Partly refunded" in patient.text
-    assert [message.to for message in mail.outbox] == [[world.p1.email]]
+    # The refund receipt: to the account that uses the record, and to the record's own address.
+    assert [message.to for message in mail.outbox] == [[world.patient_user_1.email], [world.p1.email]]
 
 
 def test_a_refund_made_meanwhile_makes_the_reviewed_one_refused(world, paid):

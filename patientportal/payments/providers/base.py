@@ -34,6 +34,15 @@ class ProviderEvent:
     currency: str = ""
     refund_reference: str = ""  # the provider's id of a refund we asked for
     note: str = ""  # why, in our words, for an answer to our own request (a release: the order was rejected)
+    card: "Card | None" = None  # the card paid with, when the event carries it (for receipts)
+
+
+@dataclass(frozen=True)
+class Card:
+    """The card a payment was made with, as much as a receipt shows: its brand and last four digits."""
+
+    brand: str  # the provider's word ("visa", "mastercard", "amex", ...); "" if it does not say
+    last4: str
 
 
 class WebhookRejected(Exception):
@@ -70,6 +79,11 @@ class PaymentProvider:
     def release(self, *, payment: Payment, idempotency_key: str) -> ProviderEvent:
         """Cancel an authorised payment without capturing it; the provider's answer, as the event to apply."""
         raise NotImplementedError
+
+    def card(self, *, payment: Payment) -> Card | None:
+        """The card a succeeded payment was made with, for its receipt; None if the provider does not say
+        (or was not asked: a provider without cards)."""
+        return None
 
     def expire_checkout(self, *, payment: Payment) -> None:
         """Close an open checkout so it can no longer be paid (the order was cancelled).

@@ -11,7 +11,13 @@ from stripe.params.checkout import SessionCreateParams, SessionCreateParamsLineI
 
 from patientportal.orders.models import Order
 from patientportal.payments.models import Payment
-from patientportal.payments.providers.base import PaymentProvider, ProviderEvent, ProviderEventKind, WebhookRejected
+from patientportal.payments.providers.base import (
+    Card,
+    PaymentProvider,
+    ProviderEvent,
+    ProviderEventKind,
+    WebhookRejected,
+)
 
 SESSION_EVENTS = {
     "checkout.session.async_payment_succeeded": ProviderEventKind.SUCCEEDED,
@@ -43,6 +49,20 @@ def _manual(obj: stripe.StripeObject) -> bool:
     return getattr(getattr(obj, "metadata", None), "capture", None) == "manual"
 
 
+def _card(intent: object) -> Card | None:
+    """The card of a payment intent whose latest charge was expanded (`expand: ["latest_charge"]`):
+    the charge's payment_method_details.card brand and last4; None when it is not there (not expanded,
+    not yet charged, or paid by another method)."""
+    charge = getattr(intent, "latest_charge", None)
+    if charge is None or isinstance(charge, str):
+        return None
+    card = getattr(getattr(charge, "payment_method_details", None), "card", None)
+    last4 = str(getattr(card, "last4", "") or "") if card is not None else ""
+    if not last4:
+        return None
+    return Card(brand=str(getattr(card, "brand", "") or "")[:20], last4=last4[-4:])
+
+
 def _completed_kind(session: stripe.checkout.Session) -> ProviderEventKind:
     # Paid now (cards), or still processing (bank debits confirm later). With manual capture a completed
     # session stays "unpaid" until we capture: the card is authorised (only cards are offered for it).
@@ -63,6 +83,7 @@ def _session_event(
         charge_reference=_reference(getattr(session, "payment_intent", None)),
         amount_cents=getattr(session, "amount_total", None),
         currency=(getattr(session, "currency", "") or "").upper(),
+        card=_card(getattr(session, "payment_intent", None)),
     )
 
 
@@ -173,7 +194,9 @@ class StripeProvider(PaymentProvider):
         return None
 
     def sync(self, *, payment: Payment) -> ProviderEvent | None:
-        session = client().v1.checkout.sessions.retrieve(payment.reference, params={"expand": ["payment_intent"]})
+        session = client().v1.checkout.sessions.retrieve(
+            payment.reference, params={"expand": ["payment_intent.latest_charge"]}
+        )
         kind = _retrieved_kind(session)
         if kind is None:
             return None
@@ -188,13 +211,19 @@ class StripeProvider(PaymentProvider):
         )
         return refund.id
 
+    def card(self, *, payment: Payment) -> Card | None:
+        if not payment.charge_reference:
+            return None
+        intent = client().v1.payment_intents.retrieve(payment.charge_reference, params={"expand": ["latest_charge"]})
+        return _card(intent)
+
     def expire_checkout(self, *, payment: Payment) -> None:
         client().v1.checkout.sessions.expire(payment.reference)
 
     def capture(self, *, payment: Payment, amount_cents: int, idempotency_key: str) -> ProviderEvent:
         intent = client().v1.payment_intents.capture(
             payment.charge_reference,
-            params={"amount_to_capture": amount_cents},
+            params={"amount_to_capture": amount_cents, "expand": ["latest_charge"]},
             options={"idempotency_key": idempotency_key},
         )
         return _intent_event(f"capture:{intent.id}", "payment_intent.captured", ProviderEventKind.SUCCEEDED, intent)
@@ -218,4 +247,5 @@ def _intent_event(
         charge_reference=intent.id,
         amount_cents=captured if captured is not None else getattr(intent, "amount", None),
         currency=(getattr(intent, "currency", "") or "").upper(),
+        card=_card(intent),
     )

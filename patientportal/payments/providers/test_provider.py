@@ -1,7 +1,7 @@
 """The built-in test provider, used when no Stripe key is set: a local page
 with "Pay" and "Decline" (or, for an order that needs approval, "Authorise"
 and "Decline") that drives the same event path as a webhook. Capturing,
-releasing and refunding always succeed."""
+releasing and refunding always succeed; every payment is made with a fixed test card."""
 
 import secrets
 
@@ -10,7 +10,10 @@ from django.urls import reverse
 
 from patientportal.orders.models import Order
 from patientportal.payments.models import Payment
-from patientportal.payments.providers.base import PaymentProvider, ProviderEvent, ProviderEventKind
+from patientportal.payments.providers.base import Card, PaymentProvider, ProviderEvent, ProviderEventKind
+
+# Every test payment is made with Stripe's best-known test card, so a receipt shows what a real one would.
+TEST_CARD = Card(brand="visa", last4="4242")
 
 
 class TestProvider(PaymentProvider):
@@ -26,6 +29,9 @@ class TestProvider(PaymentProvider):
 
     def refund(self, *, payment: Payment, amount_cents: int, idempotency_key: str) -> str:
         return f"test_refund_{secrets.token_urlsafe(8)}"
+
+    def card(self, *, payment: Payment) -> Card | None:
+        return TEST_CARD
 
     def capture(self, *, payment: Payment, amount_cents: int, idempotency_key: str) -> ProviderEvent:
         return self._answer(payment, ProviderEventKind.SUCCEEDED, "captured", amount_cents)

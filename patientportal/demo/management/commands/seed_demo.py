@@ -32,7 +32,7 @@ from patientportal.patients.invitations import invitation_accept, invitation_rev
 from patientportal.patients.models import Patient
 from patientportal.patients.services import patient_create, portal_disable, portal_enable
 from patientportal.payments.providers import ProviderEvent, ProviderEventKind
-from patientportal.payments.services import order_refund_partial, payment_event_apply, payment_start
+from patientportal.payments.services import order_refund, order_refund_partial, payment_event_apply, payment_start
 from patientportal.scheduling.clock import local_to_aware
 from patientportal.scheduling.models import Appointment, AppointmentType, Location, Provider
 from patientportal.scheduling.reminders import appointment_reminders_send
@@ -686,6 +686,10 @@ class Command(BaseCommand):
             quantities={done.items.get().pk: 1},
             restock=True,
         )
+        # Paid, then refunded in full (the clinic could not supply it): Olivia's receipts for both.
+        refunded = place(olivia, [("SUN-050", 2)])
+        pay(refunded)
+        order_refund(order=refunded, actor=staff, reason="Out of stock at the clinic: refunded in full")
         place(maria, [("MED-BP5", 1)])  # placed, not paid yet
         for sku, quantity in (("SUN-050", 1), ("SUP-D3", 2)):  # and something in Olivia's cart
             cart_add_item(patient=olivia, product=by_sku[sku], quantity=quantity)
