@@ -315,7 +315,14 @@ KINDS: list[Kind] = [
     Kind(
         "clinic",
         _("The clinic, its team, products and setup"),
-        _codes("clinics.", "notifications.", "catalog.", "scheduling.provider.", "scheduling.location.", "scheduling.appointmenttype."),
+        _codes(
+            "clinics.",
+            "notifications.",
+            "catalog.",
+            "scheduling.provider.",
+            "scheduling.location.",
+            "scheduling.appointmenttype.",
+        ),
     ),
     Kind("audit", _("The audit trail"), _codes("audit.")),
 ]

@@ -8,9 +8,9 @@ their own choice per kind on the staff page "Notification settings"; no row mean
 from dataclasses import dataclass
 
 from django.db import models
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+from django_stubs_ext import StrOrPromise
 
 from patientportal.clinics.choices import Role
 
@@ -34,7 +34,7 @@ class EmailChoice(models.TextChoices):
 class KindRule:
     """Who hears of one kind (the roles in `defaults`) and how, unless they chose otherwise."""
 
-    description: Promise | str
+    description: StrOrPromise
     defaults: dict[str, str]
 
     @property
@@ -42,37 +42,36 @@ class KindRule:
         return frozenset(self.defaults)
 
 
-I, D, O = EmailChoice.INSTANT, EmailChoice.DIGEST, EmailChoice.OFF
-_ORDER_ROLES = (Role.OWNER, Role.ADMIN, Role.STAFF)  # the roles of the staff order pages
+AT_ONCE, DAILY = EmailChoice.INSTANT, EmailChoice.DIGEST
 
 KIND_RULES: dict[str, KindRule] = {
     # Someone must decide before the patient can pay: owners and admins at once, the front desk daily.
     NotificationKind.ORDER_AWAITING_APPROVAL: KindRule(
         _("A patient placed an order with prescription or consultation items."),
-        {Role.OWNER: I, Role.ADMIN: I, Role.STAFF: D},
+        {Role.OWNER: AT_ONCE, Role.ADMIN: AT_ONCE, Role.STAFF: DAILY},
     ),
     # The front desk prepares it; owners and admins only want to know it happened.
     NotificationKind.ORDER_PAID: KindRule(
         _("An order was paid (or its card captured on approval) and is to be prepared."),
-        {Role.OWNER: D, Role.ADMIN: D, Role.STAFF: I},
+        {Role.OWNER: DAILY, Role.ADMIN: DAILY, Role.STAFF: AT_ONCE},
     ),
     NotificationKind.DOCUMENT_SIGNED: KindRule(
         _("A patient signed a document the clinic asked them to sign."),
-        {Role.OWNER: D, Role.ADMIN: D, Role.STAFF: D, Role.PROVIDER: D},
+        {Role.OWNER: DAILY, Role.ADMIN: DAILY, Role.STAFF: DAILY, Role.PROVIDER: DAILY},
     ),
     NotificationKind.APPOINTMENT_REQUESTED: KindRule(
         _("A patient asked for an appointment."),
-        {Role.OWNER: D, Role.ADMIN: I, Role.STAFF: I, Role.PROVIDER: D},
+        {Role.OWNER: DAILY, Role.ADMIN: AT_ONCE, Role.STAFF: AT_ONCE, Role.PROVIDER: DAILY},
     ),
     # A freed slot is worth filling the same day; the provider's day changes.
     NotificationKind.APPOINTMENT_CANCELLED_BY_PATIENT: KindRule(
         _("A patient cancelled an appointment."),
-        {Role.OWNER: D, Role.ADMIN: I, Role.STAFF: I, Role.PROVIDER: I},
+        {Role.OWNER: DAILY, Role.ADMIN: AT_ONCE, Role.STAFF: AT_ONCE, Role.PROVIDER: AT_ONCE},
     ),
     # Someone should resend it or call the patient; only roles that can open the page with Resend.
     NotificationKind.EMAIL_UNDELIVERED: KindRule(
         _("An email to a patient could not be delivered after every retry."),
-        {Role.OWNER: D, Role.ADMIN: I, Role.STAFF: I},
+        {Role.OWNER: DAILY, Role.ADMIN: AT_ONCE, Role.STAFF: AT_ONCE},
     ),
 }
 

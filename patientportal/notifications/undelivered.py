@@ -73,7 +73,7 @@ def undelivered_notify(delivery: EmailDelivery) -> None:
     row = _about_row(delivery, page)
     if row is None:
         return
-    clinic = Clinic.objects.get(pk=row["clinic_id"])
+    clinic = Clinic.objects.get(pk=int(str(row["clinic_id"])))
     arguments = [clinic.slug] + ([row[page.argument]] if page.argument else [])
     notify_staff(
         clinic,

@@ -154,7 +154,7 @@ def order_place(*, patient: Patient, notes: str, actor: User, expected_total_cen
 def order_notify_staff(order: Order, kind: str, *, actor: User | None = None) -> None:
     """Tell the clinic's staff about the order by its number only (what it holds is health information)."""
     with translation.override(settings.LANGUAGE_CODE):  # the clinic's words, not the patient's language
-        titles = {
+        titles: dict[str, str] = {
             NotificationKind.ORDER_AWAITING_APPROVAL: _("Order %(number)s is waiting for approval"),
             NotificationKind.ORDER_PAID: _("Order %(number)s is paid and ready to prepare"),
         }
