@@ -19,16 +19,16 @@ A = "owner@alpha.example"
 S = "staff@alpha.example"
 AD = "admin@alpha.example"
 PR = "provider@alpha.example"
-I, D = EmailChoice.INSTANT, EmailChoice.DIGEST
+I_, D = EmailChoice.INSTANT, EmailChoice.DIGEST
 
 # Who hears of each kind, and how, with nobody having chosen anything (choices.KIND_RULES).
 DEFAULTS = {
-    NotificationKind.ORDER_AWAITING_APPROVAL: {A: I, AD: I, S: D},
-    NotificationKind.ORDER_PAID: {A: D, AD: D, S: I},
+    NotificationKind.ORDER_AWAITING_APPROVAL: {A: I_, AD: I_, S: D},
+    NotificationKind.ORDER_PAID: {A: D, AD: D, S: I_},
     NotificationKind.DOCUMENT_SIGNED: {A: D, AD: D, S: D, PR: D},
-    NotificationKind.APPOINTMENT_REQUESTED: {A: D, AD: I, S: I, PR: D},
-    NotificationKind.APPOINTMENT_CANCELLED_BY_PATIENT: {A: D, AD: I, S: I, PR: I},
-    NotificationKind.EMAIL_UNDELIVERED: {A: D, AD: I, S: I},
+    NotificationKind.APPOINTMENT_REQUESTED: {A: D, AD: I_, S: I_, PR: D},
+    NotificationKind.APPOINTMENT_CANCELLED_BY_PATIENT: {A: D, AD: I_, S: I_, PR: I_},
+    NotificationKind.EMAIL_UNDELIVERED: {A: D, AD: I_, S: I_},
 }
 
 
@@ -47,7 +47,7 @@ def test_each_kind_reaches_the_right_roles_as_their_defaults_say(world, kind):
     made = notify(world, kind)
     assert told() == DEFAULTS[kind]
     assert len(made) == len(DEFAULTS[kind])
-    assert emailed_at_once() == sorted(email for email, how in DEFAULTS[kind].items() if how == I)
+    assert emailed_at_once() == sorted(email for email, how in DEFAULTS[kind].items() if how == I_)
     assert Notification.objects.filter(read_at__isnull=True, digest__isnull=True).count() == len(made)
     assert not Notification.objects.filter(clinic=world.clinic_b).exists()
 
