@@ -95,8 +95,10 @@ def test_approval_captures_the_authorisation_once_and_tells_the_patient(world, d
     assert (captured.outcome, captured.payment) == ("captured", payment)
     assert order.events.filter(machine="payment", to_value=PaymentStatus.PAID).count() == 1
     assert Product.objects.get(pk=product.pk).stock == 4  # taken at order time, kept
-    [message] = mail.outbox
+    # The patient is told; the front desk is told (at once) that it is paid and to prepare.
+    [message] = [message for message in mail.outbox if message.to == [world.p1.email]]
     assert "approved and paid" in message.subject and "charged the $20.00 you authorised" in message.body
+    assert [message.to for message in mail.outbox if message.to != [world.p1.email]] == [["staff@alpha.example"]]
 
 
 def test_approve_clicked_twice_captures_once(world):
