@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "patientportal.accounts",
     "patientportal.audit",
     "patientportal.clinics",
+    "patientportal.notifications",
     "patientportal.patients",
     "patientportal.scheduling",
     "patientportal.catalog",
@@ -177,6 +178,11 @@ EMAIL_MESSAGE_RETENTION_DAYS = env_int("EMAIL_MESSAGE_RETENTION_DAYS", 7, minimu
 # `/healthz?background=1` and `manage.py check_background` report a background process silent,
 # or tasks and emails waiting, for longer than this.
 BACKGROUND_ALERT_MINUTES = env_int("BACKGROUND_ALERT_MINUTES", 10, minimum=1)
+# Staff who chose a daily summary of their notifications get it at this hour (0-23) in the
+# clinic's time zone, or at the periodic runner's first round after it.
+NOTIFICATION_DIGEST_HOUR = env_int("NOTIFICATION_DIGEST_HOUR", 8, minimum=0)
+if NOTIFICATION_DIGEST_HOUR > 23:
+    raise ImproperlyConfigured(f"NOTIFICATION_DIGEST_HOUR must be an hour from 0 to 23, got {NOTIFICATION_DIGEST_HOUR}")
 
 # --- Accounts -------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

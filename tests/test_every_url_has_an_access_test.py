@@ -69,6 +69,7 @@ _STAFF_DOCUMENTS = "tests/staff/test_document_pages.py::"
 _STAFF_SETTINGS = "tests/staff/test_clinic_settings_page.py::"
 _ACCESS_HISTORY = "tests/portal/test_access_history_page.py::"
 _RECEIPTS = "tests/payments/test_receipts.py::"
+_STAFF_NOTIFICATIONS = "tests/staff/test_notification_pages.py::"
 _STAFF_AUDIT = "tests/staff/test_audit_trail_page.py::"
 _FRONT_DESK = "tests/staff/test_front_desk_pages.py::"
 
@@ -346,6 +347,22 @@ ACCESS_TESTS: dict[str, tuple[str, ...]] = {
         *STAFF,
         _STAFF_SETTINGS + "test_anonymous_visitors_patients_and_other_clinics_staff_never_reach_the_page",
         _STAFF_SETTINGS + "test_staff_members_who_are_not_owners_or_admins_get_403_and_change_nothing",
+    ),
+    "staff:notification_list": (
+        *STAFF,
+        _STAFF_NOTIFICATIONS + "test_the_list_shows_only_the_members_own_newest_first",
+    ),
+    "staff:notification_open": (
+        *STAFF,
+        _STAFF_NOTIFICATIONS + "test_a_colleagues_or_another_clinics_notification_is_not_found_and_stays_unread",
+    ),
+    "staff:notifications_read_all": (
+        *STAFF,
+        _STAFF_NOTIFICATIONS + "test_mark_all_read_marks_only_the_members_own",
+    ),
+    "staff:notification_settings": (
+        *STAFF,
+        _STAFF_NOTIFICATIONS + "test_the_settings_page_offers_the_kinds_of_the_members_role_with_their_defaults",
     ),
     "staff:audit_trail": (
         *STAFF,

@@ -116,6 +116,11 @@ STAFF_PATHS = [
     ("post", "/staff/alpha/settings/"),
     ("get", "/staff/alpha/audit/"),
     ("get", "/staff/alpha/audit/export.csv"),
+    ("get", "/staff/alpha/notifications/"),
+    ("get", "/staff/alpha/notifications/1/"),
+    ("post", "/staff/alpha/notifications/read-all/"),
+    ("get", "/staff/alpha/notifications/settings/"),
+    ("post", "/staff/alpha/notifications/settings/"),
 ]
 
 # Signed-in pages outside the two areas.

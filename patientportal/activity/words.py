@@ -155,6 +155,7 @@ ACTIONS: dict[str, Words] = {
     "clinics.clinic.settings_changed": Words(_("Changed the clinic's settings")),
     "clinics.staff_member.added": Words(_("Added a team member")),
     "clinics.staff_member.removed": Words(_("Removed a team member")),
+    "notifications.choices.changed": Words(_("Changed what they are emailed about")),
     # The audit trail itself
     "audit.trail.viewed": Words(_("Viewed the audit trail"), _("Viewed who viewed your record")),
     "audit.trail.exported": Words(
@@ -319,7 +320,14 @@ KINDS: list[Kind] = [
     Kind(
         "clinic",
         _("The clinic, its team, products and setup"),
-        _codes("clinics.", "catalog.", "scheduling.provider.", "scheduling.location.", "scheduling.appointmenttype."),
+        _codes(
+            "clinics.",
+            "notifications.",
+            "catalog.",
+            "scheduling.provider.",
+            "scheduling.location.",
+            "scheduling.appointmenttype.",
+        ),
     ),
     Kind("audit", _("The audit trail"), _codes("audit.")),
 ]

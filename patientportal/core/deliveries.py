@@ -22,6 +22,7 @@ from patientportal.core.crypto import seal, unseal
 from patientportal.core.errors import EmailDeliveryError
 from patientportal.core.models import EmailDelivery
 from patientportal.core.selectors import deliveries_about as deliveries_about  # read by patients.invitations
+from patientportal.core.signals import delivery_given_up
 
 MOVES: Mapping[str, frozenset[str]] = {
     DeliveryStatus.QUEUED: frozenset({DeliveryStatus.SENT, DeliveryStatus.RETRYING, DeliveryStatus.FAILED}),
@@ -150,7 +151,8 @@ def delivery_attempt_failed(
     delivery: EmailDelivery, *, error: str, permanent: bool, now: datetime.datetime | None = None
 ) -> None:
     """One attempt failed: try again on the schedule (EMAIL_RETRY_MINUTES), or give up if the
-    failure is permanent or the schedule is over. The message is kept for a resend."""
+    failure is permanent or the schedule is over (then `core.signals.delivery_given_up` is sent,
+    in this transaction). The message is kept for a resend."""
     now = now or timezone.now()
     attempts = delivery.attempts + 1
     delay = None if permanent else retry_delay(attempts)
@@ -163,6 +165,7 @@ def delivery_attempt_failed(
             last_error=error[:100],
             failed_at=now,
         )
+        delivery_given_up.send(sender=EmailDelivery, delivery=delivery)
     else:
         _move(
             delivery,

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from patientportal.accounts.models import User
 from patientportal.audit import services as audit
@@ -47,6 +48,8 @@ from patientportal.documents.seal import seal_pdf
 from patientportal.documents.seal_certificate import SealKeys, SealUnavailable, seal_keys
 from patientportal.documents.signature_input import Stroke
 from patientportal.documents.signed_copy import build_signed_copy, signed_copy_possible
+from patientportal.notifications.choices import NotificationKind
+from patientportal.notifications.services import notify_staff
 from patientportal.patients.links import record_link_query
 from patientportal.patients.models import Patient
 from patientportal.patients.selectors import portal_users_for_patient
@@ -518,6 +521,15 @@ def document_sign(
         patient=locked.patient,
         obj=locked.document,
         metadata={"signature": signature.pk, "document_sha256": current_sha},
+    )
+    with translation.override(settings.LANGUAGE_CODE):  # the clinic's words, not the patient's language
+        title = gettext("A patient signed a document")  # never its title: that may be health information
+    notify_staff(
+        locked.clinic,
+        NotificationKind.DOCUMENT_SIGNED,
+        title=title,
+        url=reverse("staff:document_detail", args=[locked.clinic.slug, locked.document_id]),
+        exclude=signer,
     )
     return signature
 

@@ -15,7 +15,8 @@ from collections.abc import Sequence
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from patientportal.accounts.models import User
 from patientportal.audit import services as audit
@@ -29,6 +30,8 @@ from patientportal.core.deliveries import about_label
 from patientportal.core.emails import queue_templated_email
 from patientportal.core.models import EmailDelivery
 from patientportal.core.tasks import delivery_resend
+from patientportal.notifications.choices import NotificationKind
+from patientportal.notifications.services import notify_staff
 from patientportal.orders.cart import cart_for_patient, cart_lock
 from patientportal.orders.choices import Approval, OrderStatus, PaymentStatus
 from patientportal.orders.errors import OrderError
@@ -143,7 +146,26 @@ def order_place(*, patient: Patient, notes: str, actor: User, expected_total_cen
         obj=order,
         metadata={"total_cents": order.total_cents, "needs_approval": restricted},
     )
+    if restricted:
+        order_notify_staff(order, NotificationKind.ORDER_AWAITING_APPROVAL, actor=actor)
     return order
+
+
+def order_notify_staff(order: Order, kind: str, *, actor: User | None = None) -> None:
+    """Tell the clinic's staff about the order by its number only (what it holds is health information)."""
+    with translation.override(settings.LANGUAGE_CODE):  # the clinic's words, not the patient's language
+        titles: dict[str, str] = {
+            NotificationKind.ORDER_AWAITING_APPROVAL: _("Order %(number)s is waiting for approval"),
+            NotificationKind.ORDER_PAID: _("Order %(number)s is paid and ready to prepare"),
+        }
+        title = titles[kind] % {"number": order.number}
+    notify_staff(
+        order.clinic,
+        kind,
+        title=title,
+        url=reverse("staff:order_detail", args=[order.clinic.slug, order.pk]),
+        exclude=actor,
+    )
 
 
 def order_viewed(*, order: Order, actor: User) -> None:
@@ -318,7 +340,10 @@ def order_record_payment(*, order: Order, actor: User | None = None, note: str =
         paid_at=timezone.now(),
         authorised_until=None,
     )
-    return order_move(order=order, machine="status", to=OrderStatus.PROCESSING, actor=actor)
+    order_move(order=order, machine="status", to=OrderStatus.PROCESSING, actor=actor)
+    # Paid by the patient, or captured when staff approved: either way someone has to prepare it now.
+    order_notify_staff(order, NotificationKind.ORDER_PAID)
+    return order
 
 
 def order_record_authorisation(*, order: Order, until: datetime.datetime) -> Order:

@@ -7,6 +7,7 @@ from patientportal.staff import (
     document_views,
     email_views,
     front_desk_views,
+    notification_views,
     order_refund_views,
     order_views,
     portal_access_views,
@@ -168,6 +169,22 @@ urlpatterns = [
     path("<slug:clinic_slug>/team/", views.team, name="team"),
     path("<slug:clinic_slug>/team/<int:membership_id>/remove/", views.team_remove, name="team_remove"),
     path("<slug:clinic_slug>/settings/", clinic_views.clinic_settings, name="clinic_settings"),
+    path("<slug:clinic_slug>/notifications/", notification_views.notification_list, name="notification_list"),
+    path(
+        "<slug:clinic_slug>/notifications/<int:notification_id>/",
+        notification_views.notification_open_view,
+        name="notification_open",
+    ),
+    path(
+        "<slug:clinic_slug>/notifications/read-all/",
+        notification_views.notifications_read_all,
+        name="notifications_read_all",
+    ),
+    path(
+        "<slug:clinic_slug>/notifications/settings/",
+        notification_views.notification_settings,
+        name="notification_settings",
+    ),
     path("<slug:clinic_slug>/audit/", audit_views.audit_trail, name="audit_trail"),
     path("<slug:clinic_slug>/audit/export.csv", audit_views.audit_trail_export, name="audit_trail_export"),
 ]

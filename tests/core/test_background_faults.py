@@ -192,3 +192,36 @@ def test_the_periodic_runner_survives_a_database_restart_and_ends_a_lapsed_autho
     order.refresh_from_db()
     assert (order.payment_status, order.authorised_until) == (PaymentStatus.UNPAID, None)
     assert len(database_failures(caplog)) == 2
+
+
+def test_the_periodic_runner_survives_a_database_restart_and_sends_the_daily_summary_afterwards(
+    world, db_through_proxy, settings
+):
+    from patientportal.notifications.choices import NotificationKind
+    from patientportal.notifications.models import NotificationDigest
+    from patientportal.notifications.services import notify_staff
+
+    settings.NOTIFICATION_DIGEST_HOUR = 0  # due whatever the hour the test runs at
+    notify_staff(
+        world.clinic_a, NotificationKind.DOCUMENT_SIGNED, title="A patient signed a document", url="/staff/alpha/"
+    )
+    db_through_proxy.cut()
+
+    def summarised() -> bool:
+        return NotificationDigest.objects.count() == 2
+
+    outage = Outage(db_through_proxy, failures_before_back=2, done=summarised)
+    run_loop(
+        role=ProcessRole.PERIODIC,
+        step=partial(run_periodic_jobs, JOBS, every=datetime.timedelta(minutes=1)),
+        idle_seconds=60,
+        stop=outage.stop,
+        wait=outage,
+    )
+    assert summarised()
+    assert sorted(
+        EmailDelivery.objects.filter(about_type="notifications.notificationdigest").values_list("to", flat=True)
+    ) == [
+        "owner@alpha.example",
+        "staff@alpha.example",
+    ]

@@ -107,3 +107,20 @@ def test_the_demo_outbox_shows_appointment_emails_and_a_reminder_that_is_due(dja
     assert all(clinic.appointment_reminder_hours == [48, 2] for clinic in Clinic.objects.all())
     messages = [message for message in mail.outbox if message.subject.startswith("[Patient Portal] Reminder")]
     assert all(message.attachments[0][0].endswith(".ics") for message in messages)
+
+
+def test_the_demo_clinic_owner_has_notifications_a_restricted_order_among_them(client):
+    from patientportal.notifications.choices import EmailChoice, NotificationKind
+    from patientportal.notifications.models import Notification
+
+    call_command("seed_demo")
+    owner = StaffMembership.objects.get(user__email="owner@harbor.example")
+    rows = Notification.objects.filter(membership=owner)
+    kinds = set(rows.values_list("kind", flat=True))
+    assert {NotificationKind.ORDER_AWAITING_APPROVAL, NotificationKind.ORDER_PAID} <= kinds
+    waiting = rows.get(kind=NotificationKind.ORDER_AWAITING_APPROVAL)
+    assert waiting.read_at is None and waiting.email == EmailChoice.INSTANT
+    assert waiting.title.endswith("is waiting for approval")
+    client.force_login(owner.user)
+    page = client.get(f"/staff/{owner.clinic.slug}/notifications/").text
+    assert waiting.title in page

@@ -128,7 +128,8 @@ def test_a_signed_pdf_still_lists_its_pages_without_reading_the_file(world, stor
 # request's) from the portal record instead of loading them for the audit record.
 PORTAL_DETAIL_QUERIES = 6  # session, user, portal links, the document with its request, audit, cart count
 PORTAL_SIGNING_QUERIES = 7  # the same and the "opened" timeline event
-STAFF_DETAIL_QUERIES = 7  # session, user, membership, the document, audit, the timeline, its emails
+# session, user, membership, the document, audit, the timeline, its emails, the header's unread notifications
+STAFF_DETAIL_QUERIES = 8
 
 
 def test_the_pages_showing_a_document_need_a_fixed_number_of_queries(world, django_assert_num_queries):

@@ -57,8 +57,8 @@ def test_the_queue_with_its_urgent_count_needs_no_more_queries(world, django_ass
         ends_in(order, 2 * HOUR)
     client = client_for(world.staff_a)
     # session, user, membership with clinic, one page of orders, the tabs' counts and the urgent count
-    # in one query, audit insert
-    with django_assert_num_queries(6):
+    # in one query, audit insert, the header's unread notifications
+    with django_assert_num_queries(7):
         client.get("/staff/alpha/orders/?queue=awaiting")
 
 

@@ -95,11 +95,16 @@ def test_approval_captures_the_authorisation_once_and_tells_the_patient(world, d
     assert (captured.outcome, captured.payment) == ("captured", payment)
     assert order.events.filter(machine="payment", to_value=PaymentStatus.PAID).count() == 1
     assert Product.objects.get(pk=product.pk).stock == 4  # taken at order time, kept
-    # The approval, and the receipt of the payment it captured.
-    [message] = [sent for sent in mail.outbox if "Receipt" not in sent.subject]
-    receipt = next(sent for sent in mail.outbox if "Receipt" in sent.subject)
+    # The patient is told, with the receipt of the payment the approval captured; the front desk is
+    # told (at once) that it is paid and to prepare.
+    to_patient = [sent for sent in mail.outbox if sent.to == [world.p1.email]]
+    [message] = [sent for sent in to_patient if "Receipt" not in sent.subject]
+    [receipt] = [sent for sent in to_patient if "Receipt" in sent.subject]
     assert "approved and paid" in message.subject and "charged the $20.00 you authorised" in message.body
     assert receipt.subject.endswith(f"Receipt: order {order.number}, $20.00 paid to {world.clinic_a.name}")
+    # (the receipt also goes to the patient's account address; the staff are told without it)
+    staff_told = [sent.to for sent in mail.outbox if sent.to != [world.p1.email] and "Receipt" not in sent.subject]
+    assert staff_told == [["staff@alpha.example"]]
 
 
 def test_approve_clicked_twice_captures_once(world):

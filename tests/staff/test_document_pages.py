@@ -402,5 +402,6 @@ def test_the_patients_documents_page_is_scoped_and_needs_a_fixed_number_of_queri
 
 
 # Session, user, membership (with clinic), patient, the audit record, the documents' count and
-# page (with requests and uploaders joined); the session is saved at most once a minute.
-QUERIES_ON_THE_PATIENTS_DOCUMENTS_PAGE = 7
+# page (with requests and uploaders joined), the header's unread notifications; the session
+# is saved at most once a minute.
+QUERIES_ON_THE_PATIENTS_DOCUMENTS_PAGE = 8

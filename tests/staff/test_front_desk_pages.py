@@ -395,11 +395,12 @@ def test_the_week_and_the_print_list_need_the_same_number_of_queries_whatever_th
     client = client_for(world.staff_a)
     client.get("/staff/alpha/")
     # session, user, membership with clinic, the clinic's providers, the week's appointments
-    # (with patient, provider, type and location), audit insert
-    with django_assert_num_queries(6):
+    # (with patient, provider, type and location), the header's unread notifications, audit insert
+    with django_assert_num_queries(7):
         client.get(f"/staff/alpha/schedule/week/?date=2030-03-04&provider={provider.pk}")
-    # session, user, membership, providers with their counts, the appointments, audit insert
-    with django_assert_num_queries(6):
+    # session, user, membership, providers with their counts, the appointments, the header's unread
+    # notifications, audit insert
+    with django_assert_num_queries(7):
         client.get(f"/staff/alpha/schedule/print/?date=2030-03-04&provider={provider.pk}")
 
 
@@ -420,6 +421,6 @@ def test_the_day_schedule_with_its_buttons_and_free_times_needs_a_fixed_number_o
         )
     client = client_for(world.staff_a)
     client.get("/staff/alpha/")
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         page = client.get(f"/staff/alpha/schedule/?date=2030-03-04&provider={provider.pk}")
     assert len(page.context["desk_rows"]) == count and page.context["open_times"]

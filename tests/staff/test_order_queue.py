@@ -120,9 +120,9 @@ def test_the_queue_needs_the_same_number_of_queries_whatever_the_size(world, ord
     later = f"/staff/alpha/orders/?queue=all&after={first.context['page'].orders[0].pk}"
     # session, user, membership with clinic, one page of orders with their patients (no
     # count), the four tabs' counts in one query, audit insert (was 10: a COUNT of the
-    # page's queue and four counts of one query each)
+    # page's queue and four counts of one query each), the header's unread notifications
     for url in ("/staff/alpha/orders/?queue=all", later, "/staff/alpha/orders/?queue=awaiting"):
-        with django_assert_num_queries(6):
+        with django_assert_num_queries(7):
             client.get(url)
 
 
@@ -140,18 +140,18 @@ def test_a_search_needs_the_same_number_of_queries_whatever_the_size(world, size
     number = first.context["page"].orders[0].number
     # session, user, membership with clinic, the order with the number typed, the patients
     # the search finds (at most 50, one query), one page of their orders, the tabs' counts,
-    # audit insert
+    # audit insert, the header's unread notifications
     for url in ("/staff/alpha/orders/?queue=all&q=paula", later):
-        with django_assert_num_queries(8):
+        with django_assert_num_queries(9):
             client.get(url)
     # a search that finds no patient (an order number) reads no orders of patients
     for url in (f"/staff/alpha/orders/?q={number}", "/staff/alpha/orders/?queue=all&q=nobody"):
-        with django_assert_num_queries(7):
+        with django_assert_num_queries(8):
             response = client.get(url)
     assert response.context["page"].orders == []
     assert client.get(f"/staff/alpha/orders/?q={number}").context["looking"].numbered.number == number
     # one patient's orders: the patient instead of the search
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         client.get(f"/staff/alpha/orders/?queue=all&patient={world.p1.pk}")
 
 
