@@ -28,6 +28,7 @@ from patientportal.payments.choices import PaymentAttemptStatus, RefundKind
 from patientportal.payments.errors import PaymentError
 from patientportal.payments.events import event_apply_locked
 from patientportal.payments.handlers import RefundDetails, refund_now, refunded_cents
+from patientportal.payments.issues import keeps_refused_refunds
 from patientportal.payments.models import Payment, Refund
 from patientportal.payments.notices import refund_notice
 
@@ -73,6 +74,7 @@ def payment_refund_order(*, order: Order, actor: User, reason: str) -> Refund:
     )
 
 
+@keeps_refused_refunds
 @transaction.atomic
 def order_refund(*, order: Order, actor: User, reason: str) -> Order:
     """Staff refund a paid order in full (what is left of it); one not yet completed is cancelled too."""
@@ -84,6 +86,7 @@ def order_refund(*, order: Order, actor: User, reason: str) -> Order:
     return locked
 
 
+@keeps_refused_refunds
 @transaction.atomic
 def flagged_payment_refund(*, order: Order, actor: User, reason: str) -> Order:
     """Give back a payment that was flagged for review (for example an amount that did not match)."""
@@ -154,6 +157,7 @@ def order_refund_preview(*, order: Order, quantities: Mapping[int, int], amount_
     return order_refund_quote(order=order, payment=payment, quantities=quantities, amount_cents=amount_cents)
 
 
+@keeps_refused_refunds
 @transaction.atomic
 def order_refund_partial(
     *,

@@ -1,5 +1,5 @@
 """A local stub of the parts of Stripe's HTTP API the portal calls (no network): Checkout Sessions
-(create, retrieve, expire), PaymentIntents with manual capture (capture, cancel; created, confirmed with a test card and
+(create, retrieve, expire), the refunds list of a payment intent, PaymentIntents with manual capture (capture, cancel; created, confirmed with a test card and
 retrieved, for `manage.py stripe_check`) and refunds. It
 keeps what Stripe keeps where the portal relies on it: an intent's state (a cancelled authorisation
 cannot be captured, a captured one cannot be cancelled), how much of a charge was refunded (more is
@@ -32,6 +32,7 @@ class StripeStub(BaseHTTPRequestHandler):
     answer_after_seconds = 0
     intents: dict = {}  # payment intent id → {"status": ..., "amount": ..., "amount_received": ...}
     refunded: dict = {}  # payment intent id → cents refunded so far
+    refund_list: dict = {}  # payment intent id → its refunds as Stripe lists them ({"id", "amount", "status"})
     answered: dict = {}  # idempotency key → (status, payload) already answered
     lock = threading.Lock()
 
@@ -114,7 +115,9 @@ class StripeStub(BaseHTTPRequestHandler):
             return 400, _error(f"Refund amount ({amount}) is greater than unrefunded amount on charge.")
         StripeStub.refunded[intent_id] = already + amount
         number = sum(1 for request in StripeStub.requests if request["path"] == "/v1/refunds")
-        return 200, {"id": f"re_test_{number}", "object": "refund", "status": "succeeded", "amount": amount}
+        refund = {"id": f"re_test_{number}", "object": "refund", "status": "succeeded", "amount": amount}
+        StripeStub.refund_list.setdefault(intent_id, []).append(refund)
+        return 200, refund
 
     def _send(self, status: int, payload: dict) -> None:
         data = json.dumps(payload).encode()
@@ -128,6 +131,11 @@ class StripeStub(BaseHTTPRequestHandler):
         StripeStub.requests.append({"path": self.path, "headers": dict(self.headers), "form": {}})
         if self.path.startswith("/v1/payment_intents/"):
             self._send(200, self._intent_payload(self.path.rsplit("/", 1)[1].split("?")[0]))
+            return
+        if self.path.startswith("/v1/refunds?"):
+            query = parse_qs(self.path.split("?", 1)[1])
+            listed = StripeStub.refund_list.get(query.get("payment_intent", [""])[0], [])
+            self._send(200, {"object": "list", "url": "/v1/refunds", "has_more": False, "data": listed})
             return
         payload = {
             "id": "cs_test_stub",
@@ -151,6 +159,14 @@ class StripeStub(BaseHTTPRequestHandler):
         pass
 
 
+def refund_at_stripe(amount: int, *, intent: str = "pi_sync", status: str = "succeeded") -> dict:
+    """A refund made in Stripe's dashboard (no request of ours): listed for the intent from now on."""
+    listed = StripeStub.refund_list.setdefault(intent, [])
+    refund = {"id": f"re_dashboard_{len(listed) + 1}", "object": "refund", "status": status, "amount": amount}
+    listed.append(refund)
+    return refund
+
+
 def _error(message: str) -> dict:
     return {"error": {"type": "invalid_request_error", "message": message}}
 
@@ -166,7 +182,7 @@ def stripe_stub(settings):
     StripeStub.answer_after_seconds = 0
     StripeStub.retrieve_status, StripeStub.retrieve_amount = "unpaid", 0
     StripeStub.retrieve_session_status = StripeStub.retrieve_intent_status = None
-    StripeStub.intents, StripeStub.refunded, StripeStub.answered = {}, {}, {}
+    StripeStub.intents, StripeStub.refunded, StripeStub.answered, StripeStub.refund_list = {}, {}, {}, {}
     server = ThreadingHTTPServer(("127.0.0.1", 0), StripeStub)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
