@@ -95,11 +95,12 @@ def _succeeded(payment: Payment, order: Order, event: ProviderEvent) -> str:
         return f"ignored: payment is {payment.status}"
     captured = payment.status == S.AUTHORISED
     if _mismatch(payment, event):
-        payment_move(
+        flagged = payment_move(
             payment, S.NEEDS_REVIEW, note=f"Amount mismatch: provider said {event.amount_cents} {event.currency}"
         )
         _authorisation_gone(order, captured, note="The captured amount did not match: flagged for review")
-        _raise_mismatch(payment, order, event, then="The order was not marked paid: refund the payment from the order")
+        if flagged:  # once: a repeat of the provider's word about a payment already flagged raises nothing new
+            _raise_mismatch(payment, order, event, then="The order was not marked paid: refund the payment from it")
         return "flagged: amount or currency does not match the order"
     if not payment_move(payment, S.SUCCEEDED):
         return f"ignored: payment is {payment.status}"

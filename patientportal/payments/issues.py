@@ -46,8 +46,8 @@ def payment_issue_raise(*, payment: Payment, order: Order, kind: str, detail: st
         action="payments.issue.raised",
         clinic=order.clinic,
         patient=order.patient,
-        obj=issue,
-        metadata={"kind": kind, "payment": payment.pk},
+        obj=payment,
+        metadata={"kind": kind, "issue": issue.pk},
     )
     logger.warning("Payment %s needs attention: %s", payment.pk, kind)
     return issue
