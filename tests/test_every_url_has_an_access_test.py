@@ -260,6 +260,14 @@ ACCESS_TESTS: dict[str, tuple[str, ...]] = {
         *STAFF_RECORD,
         "tests/staff/test_order_refund_page.py::test_only_the_clinics_owners_and_admins_reach_the_refund_page",
     ),
+    "staff:payment_attention": (
+        *STAFF,
+        "tests/staff/test_payment_attention_page.py::test_only_the_clinics_owners_and_admins_reach_the_page_and_resolve",
+    ),
+    "staff:payment_issue_resolve": (
+        *STAFF,
+        "tests/staff/test_payment_attention_page.py::test_only_the_clinics_owners_and_admins_reach_the_page_and_resolve",
+    ),
     "staff:patient_documents": (
         *STAFF_RECORD,
         _STAFF_DOCUMENTS + "test_the_patients_documents_page_is_scoped_and_needs_a_fixed_number_of_queries",

@@ -85,6 +85,8 @@ STAFF_PATHS = [
     ("get", "/staff/alpha/orders/1/"),
     ("post", "/staff/alpha/orders/1/approve/"),
     ("get", "/staff/alpha/orders/1/refunds/new/"),
+    ("get", "/staff/alpha/payments/attention/"),
+    ("post", "/staff/alpha/payments/attention/1/resolve/"),
     ("get", "/staff/alpha/patients/1/documents/"),
     ("get", "/staff/alpha/patients/1/documents/new/"),
     ("get", "/staff/alpha/documents/1/"),
