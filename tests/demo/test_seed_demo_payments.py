@@ -36,3 +36,19 @@ def test_the_demo_has_an_authorised_order_awaiting_approval_and_a_partly_refunde
     assert 0 < refund.amount_cents < partly.total_cents
     call_command("seed_demo")  # idempotent
     assert Order.objects.filter(payment_status=PaymentStatus.PARTLY_REFUNDED).count() == 1
+
+
+def test_the_demo_has_a_payment_needing_attention_for_the_owner_to_resolve():
+    from patientportal.payments.choices import PaymentIssueKind, PaymentIssueStatus
+    from patientportal.payments.models import PaymentIssue
+
+    call_command("seed_demo")
+    issue = PaymentIssue.objects.get()
+    assert (issue.kind, issue.status, issue.order.patient.first_name) == (
+        PaymentIssueKind.AMOUNT_MISMATCH,
+        PaymentIssueStatus.OPEN,
+        "Maria",
+    )
+    assert issue.payment.status == PaymentAttemptStatus.NEEDS_REVIEW
+    call_command("seed_demo")  # idempotent
+    assert PaymentIssue.objects.count() == 1
