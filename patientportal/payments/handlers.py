@@ -100,7 +100,7 @@ def _succeeded(payment: Payment, order: Order, event: ProviderEvent) -> str:
         )
         _authorisation_gone(order, captured, note="The captured amount did not match: flagged for review")
         if flagged:  # once: a repeat of the provider's word about a payment already flagged raises nothing new
-            _raise_mismatch(payment, order, event, then="The order was not marked paid: refund the payment from it")
+            _raise_mismatch(payment, order, event, then="The order was not marked paid: refund it from the order page")
         return "flagged: amount or currency does not match the order"
     if not payment_move(payment, S.SUCCEEDED):
         return f"ignored: payment is {payment.status}"

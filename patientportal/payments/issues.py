@@ -62,7 +62,9 @@ def refund_refused_record(*, payment_id: int, amount_cents: int, actor: User | N
         f"The payment provider refused to refund {format_money(amount_cents, payment.currency)}{who}. "
         "Nothing was refunded: refund at the provider or ask the patient, then resolve this."
     )
-    return payment_issue_raise(payment=payment, order=payment.order, kind=PaymentIssueKind.REFUND_REFUSED, detail=detail)
+    return payment_issue_raise(
+        payment=payment, order=payment.order, kind=PaymentIssueKind.REFUND_REFUSED, detail=detail
+    )
 
 
 def may_resolve(*, actor: User, clinic_id: int) -> bool:

@@ -10,11 +10,9 @@ missed), `issues` (payments needing attention), `moves` (the small steps they sh
 and tests use are importable from here as well.
 """
 
-import dataclasses
 import datetime
 import logging
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -40,11 +38,11 @@ from patientportal.payments.machines import PROVIDER_EVENT
 from patientportal.payments.models import Payment, WebhookEvent
 from patientportal.payments.moves import (
     PROVIDER_ERRORS,
-    REQUEST_REFUSED_ERRORS,
     order_cancel_locked,
     order_checkouts_close,
 )
 from patientportal.payments.providers import active_provider, provider_named
+from patientportal.payments.reconciliation import checkouts_reconcile, payments_reconcile
 from patientportal.payments.refunds import (
     REFUND_ROLES,
     flagged_payment_refund,
@@ -53,7 +51,6 @@ from patientportal.payments.refunds import (
     order_refund_partial,
     payment_refund_order,
 )
-from patientportal.payments.reconciliation import checkouts_reconcile, payments_reconcile
 from patientportal.payments.selectors import order_may_authorise
 
 # The use cases of the other modules, for the views, the periodic runner and tests.
@@ -72,8 +69,8 @@ __all__ = [
     "order_reject",
     "payment_event_apply",
     "payment_start",
-    "payments_reconcile",
     "payment_sync",
+    "payments_reconcile",
     "provider_event_dismiss",
 ]
 

@@ -66,9 +66,7 @@ def payment_issue_resolve_view(request: StaffRequest, issue_id: int) -> HttpResp
     except PaymentError as error:
         messages.error(request, str(error.message))
     else:
-        messages.success(
-            request, _("Order %(number)s: marked resolved.") % {"number": issue.order.number}
-        )
+        messages.success(request, _("Order %(number)s: marked resolved.") % {"number": issue.order.number})
     return redirect(_attention_url(request))
 
 

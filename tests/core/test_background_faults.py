@@ -195,8 +195,9 @@ def test_the_periodic_runner_survives_a_database_restart_and_ends_a_lapsed_autho
     assert len(database_failures(caplog)) == 2
 
 
+@pytest.mark.usefixtures("stripe_stub")
 def test_the_periodic_runner_survives_a_database_restart_and_then_records_a_checkout_whose_webhook_was_lost(
-    world, db_through_proxy, stripe_stub, caplog
+    world, db_through_proxy, caplog
 ):
     from patientportal.orders.choices import PaymentStatus
     from patientportal.payments.models import Payment

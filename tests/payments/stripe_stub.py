@@ -1,9 +1,10 @@
 """A local stub of the parts of Stripe's HTTP API the portal calls (no network): Checkout Sessions
-(create, retrieve, expire), the refunds list of a payment intent, PaymentIntents with manual capture (capture, cancel; created, confirmed with a test card and
-retrieved, for `manage.py stripe_check`) and refunds. It
-keeps what Stripe keeps where the portal relies on it: an intent's state (a cancelled authorisation
-cannot be captured, a captured one cannot be cancelled), how much of a charge was refunded (more is
-refused), and idempotency keys (the same key answers the same, without doing it twice)."""
+(create, retrieve, expire), the refunds list of a payment intent, PaymentIntents with manual capture
+(capture, cancel; created, confirmed with a test card and retrieved, for `manage.py stripe_check`) and
+refunds. It keeps what Stripe keeps where the portal relies on it: an intent's state (a cancelled
+authorisation cannot be captured, a captured one cannot be cancelled), how much of a charge was refunded
+(more is refused) and its refunds, and idempotency keys (the same key answers the same, without doing it
+twice)."""
 
 import hashlib
 import hmac

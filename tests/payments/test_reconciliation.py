@@ -143,9 +143,7 @@ def test_a_refund_that_failed_at_stripe_needs_attention_once(paid):
         "id": "evt_refund_failed",
         "object": "event",
         "type": "refund.failed",
-        "data": {
-            "object": {"id": "re_dashboard_1", "object": "refund", "payment_intent": INTENT, "amount": 300}
-        },
+        "data": {"object": {"id": "re_dashboard_1", "object": "refund", "payment_intent": INTENT, "amount": 300}},
     }
     assert post_webhook(*signed(failed)).content == b"ignored: refund failure already flagged"
     assert PaymentIssue.objects.count() == 1 and not Refund.objects.exists()

@@ -10,8 +10,8 @@ from django.http import HttpRequest
 from stripe.params.checkout import SessionCreateParams, SessionCreateParamsLineItem
 
 from patientportal.orders.models import Order
-from patientportal.payments.models import Payment
 from patientportal.payments.choices import PaymentAttemptStatus
+from patientportal.payments.models import Payment
 from patientportal.payments.providers.base import (
     PaymentProvider,
     PaymentState,
