@@ -36,6 +36,10 @@ class Payment(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        indexes = [
+            # Reconciliation's questions: checkouts still open after a while, payments taken lately.
+            models.Index(fields=["status", "created_at"], name="payment_status_created_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"Payment {self.pk} ({self.provider})"
