@@ -296,10 +296,15 @@ PAYMENT_PROVIDER = "stripe" if STRIPE_SECRET_KEY else ("test" if TEST_PAYMENTS e
 # Browsers apply CSP form-action to the redirect after a form post, so the
 # payment page's origin must be allowed when Stripe Checkout is used.
 CSP_EXTRA_FORM_ACTION = ["https://checkout.stripe.com"] if STRIPE_SECRET_KEY else []
-# `manage.py reconcile_payments` asks the provider about checkouts still open this long after they
-# started, so a lost webhook cannot leave a paid checkout unrecorded (Stripe retries its webhooks for
-# days; this is the net under them).
+# Reconciliation (the periodic job payments_reconcile, or `manage.py reconcile_payments`) asks the provider
+# about checkouts still open this long after they started, so a lost webhook cannot leave a paid checkout
+# unrecorded (Stripe retries its webhooks for days; this is the net under them).
 PAYMENT_RECONCILE_AFTER_MINUTES = env_int("PAYMENT_RECONCILE_AFTER_MINUTES", 30, minimum=1)
+# Reconciliation also asks about the refunds of payments taken in the last PAYMENT_RECONCILE_REFUNDS_DAYS
+# (a refund made in the provider's dashboard, or one that failed there), and about card authorisations
+# ending within a day; each such payment at most once every PAYMENT_RECONCILE_EVERY_HOURS.
+PAYMENT_RECONCILE_REFUNDS_DAYS = env_int("PAYMENT_RECONCILE_REFUNDS_DAYS", 30, minimum=1)
+PAYMENT_RECONCILE_EVERY_HOURS = env_int("PAYMENT_RECONCILE_EVERY_HOURS", 6, minimum=1)
 # A provider event kept for a payment that has not turned up after this long is logged by each
 # reconciliation run and listed for operators (a refund whose completion never came, or not ours).
 PAYMENT_EVENT_STALE_MINUTES = env_int("PAYMENT_EVENT_STALE_MINUTES", 60, minimum=1)

@@ -308,6 +308,14 @@ ACCESS_TESTS: dict[str, tuple[str, ...]] = {
         *STAFF_RECORD,
         _RECEIPTS + "test_the_clinics_team_prints_a_patients_receipts_and_no_one_else_does",
     ),
+    "staff:payment_attention": (
+        *STAFF,
+        "tests/staff/test_payment_attention_page.py::test_only_the_clinics_owners_and_admins_reach_the_page_and_resolve",
+    ),
+    "staff:payment_issue_resolve": (
+        *STAFF,
+        "tests/staff/test_payment_attention_page.py::test_only_the_clinics_owners_and_admins_reach_the_page_and_resolve",
+    ),
     "staff:patient_documents": (
         *STAFF_RECORD,
         _STAFF_DOCUMENTS + "test_the_patients_documents_page_is_scoped_and_needs_a_fixed_number_of_queries",

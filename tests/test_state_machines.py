@@ -20,7 +20,7 @@ from patientportal.orders.errors import OrderError
 from patientportal.orders.models import OrderEvent
 from patientportal.patients.errors import PatientError
 from patientportal.payments.errors import PaymentError
-from patientportal.payments.models import Payment, WebhookEvent
+from patientportal.payments.models import Payment, PaymentIssue, WebhookEvent
 from patientportal.scheduling.errors import SchedulingError
 from tests.documents.helpers import upload
 from tests.factories import AppointmentFactory, PatientFactory
@@ -37,6 +37,7 @@ MACHINE_NAMES = [
     "patients.invitation.status",
     "patients.patient.portal_status",
     "patients.portal_access.status",
+    "payments.issue.status",
     "payments.payment.status",
     "payments.provider_event.status",
     "scheduling.appointment.status",
@@ -72,6 +73,9 @@ ROW_MAKERS = {
     )[0],
     "patients.patient.portal_status": lambda world: PatientFactory(clinic=world.clinic_a),
     "patients.portal_access.status": lambda world: world.patient_user_1.portal_accesses.get(),
+    "payments.issue.status": lambda world: PaymentIssue.objects.create(
+        clinic=world.clinic_a, order=(payment := _payment(world)).order, payment=payment, kind="capture_failed"
+    ),
     "payments.payment.status": _payment,
     "payments.provider_event.status": lambda world: WebhookEvent.objects.create(
         provider="test", event_id="evt_kept", event_type="test.refunded", kind="refunded"

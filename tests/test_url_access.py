@@ -99,6 +99,8 @@ STAFF_PATHS = [
     ("get", "/staff/alpha/orders/1/receipt.pdf"),
     ("get", "/staff/alpha/orders/1/refunds/1/receipt/"),
     ("get", "/staff/alpha/orders/1/refunds/1/receipt.pdf"),
+    ("get", "/staff/alpha/payments/attention/"),
+    ("post", "/staff/alpha/payments/attention/1/resolve/"),
     ("get", "/staff/alpha/patients/1/documents/"),
     ("get", "/staff/alpha/patients/1/documents/new/"),
     ("get", "/staff/alpha/documents/1/"),

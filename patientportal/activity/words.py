@@ -146,6 +146,9 @@ ACTIONS: dict[str, Words] = {
     "payments.event.applied": Words(_("Recorded the payment provider's answer about %(payment)s")),
     "payments.event.waiting": Words(_("Kept the payment provider's answer about %(payment)s for later")),
     "payments.provider_event.dismissed": Words(_("Dismissed a payment provider's message")),
+    "payments.issue.raised": Words(_("Flagged %(payment)s for the clinic to look at")),
+    "payments.issue.resolved": Words(_("Resolved a payment that needed attention")),
+    "payments.attention.viewed": Words(_("Viewed the payments needing attention")),
     # Products, the clinic and its team
     "catalog.product.created": Words(_("Added a product")),
     "catalog.product.updated": Words(_("Changed a product")),
@@ -179,6 +182,7 @@ MACHINE_SUBJECTS: dict[str, Words] = {
     "scheduling.appointment.status": Words(_("Marked %(appointment)s “%(state)s”")),
     "payments.payment.status": Words(_("Marked %(payment)s “%(state)s”")),
     "payments.provider_event.status": Words(_("Marked a payment provider's message “%(state)s”")),
+    "payments.issue.status": Words(_("Marked a payment that needed attention “%(state)s”")),
     "patients.patient.portal_status": Words(_("Set portal access to “%(state)s”")),
     "patients.portal_access.status": Words(_("Set an account's link to “%(state)s”")),
     "patients.invitation.status": Words(_("Set an invitation to “%(state)s”")),

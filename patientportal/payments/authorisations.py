@@ -27,7 +27,7 @@ from patientportal.orders.services import (
     order_pending_locked,
     order_reject_locked,
 )
-from patientportal.payments.choices import PaymentAttemptStatus
+from patientportal.payments.choices import PaymentAttemptStatus, PaymentIssueKind
 from patientportal.payments.events import event_apply_locked
 from patientportal.payments.handlers import capture_now, closed_release_answer, release_now
 from patientportal.payments.models import Payment
@@ -121,5 +121,11 @@ def _release_at_the_end(payment: Payment) -> ProviderEvent:
     except PROVIDER_ERRORS:
         # Refused (closed there already) or unreachable: either way the authorisation is over by now.
         logger.warning("Releasing the lapsed authorisation of payment %s at the provider failed", payment.pk)
-        return closed_release_answer(payment, reason="lapsed", note=LAPSED, event_name="authorisation_lapsed")
+        return closed_release_answer(
+            payment,
+            reason="lapsed",
+            note=LAPSED,
+            event_name="authorisation_lapsed",
+            issue=PaymentIssueKind.AUTHORISATION_UNANSWERED,
+        )
     return dataclasses.replace(answer, note=LAPSED)

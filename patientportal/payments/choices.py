@@ -79,3 +79,24 @@ def card_label(*, brand: str, last4: str) -> str:
     if name:
         return gettext("%(brand)s ending in %(last4)s") % {"brand": name, "last4": last4}
     return gettext("Card ending in %(last4)s") % {"last4": last4}
+
+
+class PaymentIssueKind(models.TextChoices):
+    """What about a payment staff must look at ("Payments needing attention")."""
+
+    AMOUNT_MISMATCH = "amount_mismatch", _("Amount did not match")
+    CAPTURE_FAILED = "capture_failed", _("Capture failed")
+    REFUND_REFUSED = "refund_refused", _("Refund refused")
+    REFUND_FAILED = "refund_failed", _("Refund failed at the provider")
+    AUTHORISATION_UNANSWERED = "authorisation_unanswered", _("Authorisation ended unconfirmed")
+
+
+class PaymentIssueStatus(models.TextChoices):
+    OPEN = "open", _("Needs attention")
+    RESOLVED = "resolved", _("Resolved")
+
+
+PAYMENT_ISSUE_TRANSITIONS: dict[str, frozenset[str]] = {
+    PaymentIssueStatus.OPEN: frozenset({PaymentIssueStatus.RESOLVED}),
+    PaymentIssueStatus.RESOLVED: frozenset(),
+}

@@ -26,8 +26,9 @@ from patientportal.orders.services import (
     order_record_payment,
 )
 from patientportal.orders.tax import amount_refund_tax_cents, refund_tax_cents
-from patientportal.payments.choices import PaymentAttemptStatus, RefundKind
-from patientportal.payments.errors import PaymentError
+from patientportal.payments.choices import PaymentAttemptStatus, PaymentIssueKind, RefundKind
+from patientportal.payments.errors import RefundRefused
+from patientportal.payments.issues import payment_issue_raise
 from patientportal.payments.models import Payment, Refund, RefundItem
 from patientportal.payments.moves import PROVIDER_ERRORS, REQUEST_REFUSED_ERRORS, order_cancel_locked, payment_move
 from patientportal.payments.providers import ProviderEvent, ProviderEventKind, provider_named
@@ -98,10 +99,12 @@ def _succeeded(payment: Payment, order: Order, event: ProviderEvent) -> str:
         return f"ignored: payment is {payment.status}"
     captured = payment.status == S.AUTHORISED
     if _mismatch(payment, event):
-        payment_move(
+        flagged = payment_move(
             payment, S.NEEDS_REVIEW, note=f"Amount mismatch: provider said {event.amount_cents} {event.currency}"
         )
         _authorisation_gone(order, captured, note="The captured amount did not match: flagged for review")
+        if flagged:  # once: a repeat of the provider's word about a payment already flagged raises nothing new
+            _raise_mismatch(payment, order, event, then="The order was not marked paid: refund it from the order page")
         return "flagged: amount or currency does not match the order"
     if not payment_move(payment, S.SUCCEEDED):
         return f"ignored: payment is {payment.status}"
@@ -139,6 +142,14 @@ def _card_ask(payment: Payment) -> None:
         _card_record(payment, card)
 
 
+def _raise_mismatch(payment: Payment, order: Order, event: ProviderEvent, *, then: str) -> None:
+    said = format_money(event.amount_cents or 0, event.currency or payment.currency)
+    detail = f"The payment provider reported {said}; the order's total is " + (
+        f"{format_money(payment.amount_cents, payment.currency)}. {then}, or settle it at the provider."
+    )
+    payment_issue_raise(payment=payment, order=order, kind=PaymentIssueKind.AMOUNT_MISMATCH, detail=detail)
+
+
 def _authorisation_gone(order: Order, captured: bool, *, note: str) -> None:
     if captured and order.payment_status == PaymentStatus.AUTHORISED:
         order_record_authorisation_ended(order=order, note=note)
@@ -157,6 +168,7 @@ def _authorised(payment: Payment, order: Order, event: ProviderEvent) -> str:
         return f"ignored: payment is {payment.status}"
     if _mismatch(payment, event):
         note = f"Amount mismatch: provider said {event.amount_cents} {event.currency}; released"
+        _raise_mismatch(payment, order, event, then="The authorisation was released at once")
         return "released: " + _released(payment, order, release_now(payment, note=note))
     if not (order.is_authorisable or order.is_payable):
         note = f"Released: the order was {order.get_status_display().lower()} when the card was authorised"
@@ -176,7 +188,23 @@ def _released(payment: Payment, order: Order, event: ProviderEvent) -> str:
     if not payment_move(payment, S.RELEASED, note=note, authorised_until=None):
         return f"ignored: payment is {payment.status}"
     _authorisation_gone(order, True, note=note)
+    if event.issue:
+        detail = f"{note}. The payment provider did not confirm it: check the payment there."
+        payment_issue_raise(payment=payment, order=order, kind=event.issue, detail=detail)
     return "released"
+
+
+def _refund_failed(payment: Payment, order: Order, event: ProviderEvent) -> str:
+    """A refund the provider had accepted (and we recorded) failed there: the money did not reach the
+    patient. Nothing is undone here; staff are asked to settle it ("Payments needing attention")."""
+    which = f" {event.refund_reference}" if event.refund_reference else ""
+    amount = f" of {format_money(event.amount_cents, payment.currency)}" if event.amount_cents else ""
+    detail = (
+        f"The payment provider says the refund{which}{amount} failed: the money did not go back to the patient, "
+        "although the order shows it refunded. Refund again at the provider or contact the patient."
+    )
+    raised = payment_issue_raise(payment=payment, order=order, kind=PaymentIssueKind.REFUND_FAILED, detail=detail)
+    return "flagged: refund failed at the provider" if raised else "ignored: refund failure already flagged"
 
 
 def _processing(payment: Payment, order: Order, event: ProviderEvent) -> str:
@@ -278,6 +306,7 @@ HANDLERS: dict[str, Callable[[Payment, Order, ProviderEvent], str]] = {
     ProviderEventKind.FAILED: _failed,
     ProviderEventKind.EXPIRED: _expired,
     ProviderEventKind.RELEASED: _released,
+    ProviderEventKind.REFUND_FAILED: _refund_failed,
 }
 
 
@@ -294,7 +323,10 @@ def capture_now(payment: Payment) -> ProviderEvent:
     except REQUEST_REFUSED_ERRORS:
         logger.warning("Capturing payment %s was refused: its authorisation is gone", payment.pk, exc_info=True)
         return closed_release_answer(
-            payment, reason="capture-refused", note="The card authorisation could not be captured (lapsed)"
+            payment,
+            reason="capture-refused",
+            note="The card authorisation could not be captured on approval (lapsed or cancelled at the provider)",
+            issue=PaymentIssueKind.CAPTURE_FAILED,
         )
     except PROVIDER_ERRORS:
         logger.exception("Capturing payment %s failed", payment.pk)
@@ -315,7 +347,9 @@ def release_now(payment: Payment, *, note: str) -> ProviderEvent:
     return dataclasses.replace(answer, note=note)
 
 
-def closed_release_answer(payment: Payment, *, reason: str, note: str, event_name: str = "") -> ProviderEvent:
+def closed_release_answer(
+    payment: Payment, *, reason: str, note: str, event_name: str = "", issue: str = ""
+) -> ProviderEvent:
     """An authorisation that is over without the provider saying so in an answer of its own (it refused
     a capture or release: gone or closed already; or could not be reached when the hold had ended
     anyway), as an event of our making, applied through the one event path."""
@@ -328,6 +362,7 @@ def closed_release_answer(payment: Payment, *, reason: str, note: str, event_nam
         amount_cents=payment.amount_cents,
         currency=payment.currency,
         note=note,
+        issue=issue,
     )
 
 
@@ -343,7 +378,7 @@ def refund_now(payment: Payment, details: RefundDetails) -> ProviderEvent:
         )
     except REQUEST_REFUSED_ERRORS:
         logger.warning("Refunding payment %s was refused by the provider", payment.pk, exc_info=True)
-        raise PaymentError("provider_refused") from None
+        raise RefundRefused(payment_id=payment.pk, amount_cents=details.amount_cents) from None
     except PROVIDER_ERRORS:
         logger.exception("Refunding payment %s failed", payment.pk)
         raise OrderError("provider_unavailable") from None

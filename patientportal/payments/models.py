@@ -1,7 +1,14 @@
 from django.conf import settings
 from django.db import models
 
-from patientportal.payments.choices import PaymentAttemptStatus, ProviderEventStatus, RefundKind, card_label
+from patientportal.payments.choices import (
+    PaymentAttemptStatus,
+    PaymentIssueKind,
+    PaymentIssueStatus,
+    ProviderEventStatus,
+    RefundKind,
+    card_label,
+)
 
 
 class Payment(models.Model):
@@ -25,11 +32,18 @@ class Payment(models.Model):
     # The card paid with, as the provider reports it (for receipts); blank when it does not say.
     card_brand = models.CharField(max_length=20, blank=True, default="")  # Stripe's word: "visa", "amex", ...
     card_last4 = models.CharField(max_length=4, blank=True, default="")
+    # When reconciliation last asked the provider about this payment (refunds of a paid one, an authorisation
+    # nearing its end): each is asked at most once per PAYMENT_RECONCILE_EVERY_HOURS.
+    reconciled_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        indexes = [
+            # Reconciliation's questions: checkouts still open after a while, payments taken lately.
+            models.Index(fields=["status", "created_at"], name="payment_status_created_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"Payment {self.pk} ({self.provider})"
@@ -123,3 +137,37 @@ class WebhookEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider}:{self.event_id}"
+
+
+class PaymentIssue(models.Model):
+    """Something about a payment that the clinic's owners and admins must look at ("Payments needing
+    attention"): an amount that did not match, a capture or a refund the provider refused, a refund that
+    failed there after it was recorded, an authorisation that ended without the provider's answer. Raised
+    where the payment path meets it (at most one open per payment and kind); resolved by staff with a note."""
+
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
+    order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="payment_issues")
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="issues")
+    kind = models.CharField(max_length=30, choices=PaymentIssueKind.choices)
+    detail = models.CharField(max_length=500)  # what happened, in words for staff; provider ids and amounts only
+    status = models.CharField(max_length=20, choices=PaymentIssueStatus.choices, default=PaymentIssueStatus.OPEN)
+    created_at = models.DateTimeField(auto_now_add=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolution_note = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["payment", "kind"],
+                condition=models.Q(status=PaymentIssueStatus.OPEN),
+                name="payment_issue_open_once",
+            ),
+        ]
+        indexes = [models.Index(fields=["clinic", "status", "-created_at"], name="payment_issue_clinic_status")]
+
+    def __str__(self) -> str:
+        return f"Payment issue {self.pk} ({self.kind})"

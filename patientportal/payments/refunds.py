@@ -25,6 +25,7 @@ from patientportal.payments.choices import PaymentAttemptStatus, RefundKind
 from patientportal.payments.errors import PaymentError
 from patientportal.payments.events import event_apply_locked
 from patientportal.payments.handlers import RefundDetails, refund_now, refunded_cents
+from patientportal.payments.issues import keeps_refused_refunds
 from patientportal.payments.models import Payment, Refund
 
 # Giving money back is the clinic's owners' and admins' decision; the plain staff role
@@ -69,6 +70,7 @@ def payment_refund_order(*, order: Order, actor: User, reason: str) -> Refund:
     )
 
 
+@keeps_refused_refunds
 @transaction.atomic
 def order_refund(*, order: Order, actor: User, reason: str) -> Order:
     """Staff refund a paid order in full (what is left of it); one not yet completed is cancelled too."""
@@ -79,6 +81,7 @@ def order_refund(*, order: Order, actor: User, reason: str) -> Order:
     return locked
 
 
+@keeps_refused_refunds
 @transaction.atomic
 def flagged_payment_refund(*, order: Order, actor: User, reason: str) -> Order:
     """Give back a payment that was flagged for review (for example an amount that did not match)."""
@@ -149,6 +152,7 @@ def order_refund_preview(*, order: Order, quantities: Mapping[int, int], amount_
     return order_refund_quote(order=order, payment=payment, quantities=quantities, amount_cents=amount_cents)
 
 
+@keeps_refused_refunds
 @transaction.atomic
 def order_refund_partial(
     *,

@@ -7,9 +7,10 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from patientportal.clinics.models import Clinic
 from patientportal.orders.models import Order
-from patientportal.payments.choices import PaymentAttemptStatus, ProviderEventStatus
-from patientportal.payments.models import Payment, Refund, WebhookEvent
+from patientportal.payments.choices import PaymentAttemptStatus, PaymentIssueStatus, ProviderEventStatus
+from patientportal.payments.models import Payment, PaymentIssue, Refund, WebhookEvent
 
 
 def provider_events_waiting_too_long(*, now: datetime.datetime | None = None) -> QuerySet[WebhookEvent]:
@@ -68,3 +69,41 @@ def order_left_to_refund_cents(*, order: Order) -> int:
     if payment is None:
         return 0
     return payment.amount_cents - sum(payment.refunds.values_list("amount_cents", flat=True))
+
+
+# The attention page lists at most this many open issues (oldest first) and this many resolved lately.
+ISSUES_SHOWN = 100
+RESOLVED_SHOWN = 20
+
+
+def payment_issues_open(*, clinic: Clinic, limit: int = ISSUES_SHOWN) -> list[PaymentIssue]:
+    """The clinic's payments needing attention, oldest first, with their order, patient and payment (one query)."""
+    return list(
+        PaymentIssue.objects.filter(clinic=clinic, status=PaymentIssueStatus.OPEN)
+        .select_related("order__patient", "payment")
+        .order_by("created_at", "id")[:limit]
+    )
+
+
+def payment_issues_resolved_lately(*, clinic: Clinic, limit: int = RESOLVED_SHOWN) -> list[PaymentIssue]:
+    """The clinic's issues resolved most recently, with who resolved them (one query)."""
+    return list(
+        PaymentIssue.objects.filter(clinic=clinic, status=PaymentIssueStatus.RESOLVED)
+        .select_related("order", "resolved_by")
+        .order_by("-resolved_at", "-id")[:limit]
+    )
+
+
+def payment_issue_count(*, clinic: Clinic, up_to: int) -> int:
+    """How many of the clinic's payments need attention, counted no further than `up_to` + 1."""
+    return PaymentIssue.objects.filter(clinic=clinic, status=PaymentIssueStatus.OPEN).order_by()[: up_to + 1].count()
+
+
+def payment_issue_get_for_clinic(*, clinic: Clinic, issue_id: int) -> PaymentIssue:
+    """One of the clinic's issues (PaymentIssue.DoesNotExist for another clinic's: a 404)."""
+    return PaymentIssue.objects.select_related("order__patient").get(clinic=clinic, pk=issue_id)
+
+
+def order_issues_open(*, order: Order) -> list[PaymentIssue]:
+    """What about the order's payments needs attention now, oldest first."""
+    return list(order.payment_issues.filter(status=PaymentIssueStatus.OPEN).order_by("created_at", "id"))

@@ -1,19 +1,18 @@
 """Payments: starting a checkout (to pay, or to authorise an order that waits for approval), the
 order use cases that move money (staff cancel with refund or release, the unpaid-order timer),
-asking the provider about checkouts whose webhook never came, and operators' dismissals.
+and operators' dismissals.
 `orders` knows nothing of payment providers; this app sits above it.
 
 The rest of the app, by concern: `events` (the one path by which provider events change payments and
 orders), `handlers` (what each event does), `authorisations` (authorise now, capture on approval),
-`refunds` (in full, flagged, in part), `moves` (the small steps they share). The names other apps
+`refunds` (in full, flagged, in part), `reconciliation` (asking the provider what webhooks may have
+missed), `issues` (payments needing attention), `moves` (the small steps they share). The names other apps
 and tests use are importable from here as well.
 """
 
-import dataclasses
 import datetime
 import logging
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -33,16 +32,17 @@ from patientportal.payments.authorisations import (
 )
 from patientportal.payments.choices import PaymentAttemptStatus, ProviderEventStatus
 from patientportal.payments.errors import PaymentError
-from patientportal.payments.events import DUPLICATE, event_apply_locked, payment_event_apply
+from patientportal.payments.events import event_apply_locked, payment_event_apply
+from patientportal.payments.issues import keeps_refused_refunds
 from patientportal.payments.machines import PROVIDER_EVENT
 from patientportal.payments.models import Payment, WebhookEvent
 from patientportal.payments.moves import (
     PROVIDER_ERRORS,
-    REQUEST_REFUSED_ERRORS,
     order_cancel_locked,
     order_checkouts_close,
 )
 from patientportal.payments.providers import active_provider, provider_named
+from patientportal.payments.reconciliation import checkouts_reconcile, payments_reconcile
 from patientportal.payments.refunds import (
     REFUND_ROLES,
     flagged_payment_refund,
@@ -51,7 +51,7 @@ from patientportal.payments.refunds import (
     order_refund_partial,
     payment_refund_order,
 )
-from patientportal.payments.selectors import order_may_authorise, provider_events_waiting_too_long
+from patientportal.payments.selectors import order_may_authorise
 
 # The use cases of the other modules, for the views, the periodic runner and tests.
 __all__ = [
@@ -70,6 +70,7 @@ __all__ = [
     "payment_event_apply",
     "payment_start",
     "payment_sync",
+    "payments_reconcile",
     "provider_event_dismiss",
 ]
 
@@ -77,8 +78,6 @@ logger = logging.getLogger(__name__)
 REUSE_CHECKOUT_FOR = datetime.timedelta(minutes=30)
 # A payment in one of these states may still turn into money: the order must wait for it.
 UNSETTLED = (PaymentAttemptStatus.PROCESSING, PaymentAttemptStatus.NEEDS_REVIEW)
-# Checkouts the patient may still be paying (or paid without our hearing of it): what reconciliation asks about.
-OPEN_CHECKOUT = (PaymentAttemptStatus.CREATED, PaymentAttemptStatus.PROCESSING)
 
 
 @transaction.atomic
@@ -136,6 +135,7 @@ def payment_start(*, order: Order, actor: User | None, success_url: str, cancel_
     return payment
 
 
+@keeps_refused_refunds
 @transaction.atomic
 def order_cancel(*, order: Order, reason: str, actor: User) -> Order:
     """Staff cancel: a paid order is refunded (what is left of it) through its provider, a card
@@ -197,88 +197,6 @@ def payment_sync(*, payment: Payment) -> str | None:
         logger.warning("Could not retrieve payment %s from its provider", payment.pk)
         return None
     return payment_event_apply(provider=payment.provider, event=event) if event else None
-
-
-@dataclasses.dataclass
-class ReconcileSummary:
-    """What one reconciliation run did, for the command's output and the periodic runner's log."""
-
-    checked: int = 0  # open checkouts the provider told us about
-    still_open: int = 0  # of those, still payable: asked again next run
-    applied: list[str] = dataclasses.field(default_factory=list)  # "payment 12: paid", for what changed
-    not_checked: int = 0  # the provider could not be asked (down, or refused): left for the next run
-    stale_events: list[str] = dataclasses.field(default_factory=list)  # ids of events waiting too long
-
-    def __str__(self) -> str:
-        text = (
-            f"Checked {self.checked} open checkout(s): {len(self.applied)} updated, {self.still_open} still open, "
-            f"{self.not_checked} left for the next run."
-        )
-        if self.applied:
-            text += "\n" + "\n".join(self.applied)
-        if self.stale_events:
-            text += (
-                f"\n{len(self.stale_events)} provider event(s) have waited too long for their payment: "
-                + ", ".join(self.stale_events)
-            )
-        return text
-
-
-def checkouts_reconcile(*, now: datetime.datetime | None = None) -> ReconcileSummary:
-    """Ask the provider about every checkout still open (started or processing) after
-    PAYMENT_RECONCILE_AFTER_MINUTES, and apply what it says through the webhook's own path
-    (`payment_event_apply`), so a lost webhook cannot leave a paid checkout unrecorded and asking twice
-    changes nothing. A provider that cannot be reached is logged and asked again on the next run; no
-    lock is held while it is asked. Then reports the provider events that have waited longer than
-    PAYMENT_EVENT_STALE_MINUTES for their payment. Safe to run as often as wanted, in several copies."""
-    now = now or timezone.now()
-    summary = ReconcileSummary()
-    cutoff = now - datetime.timedelta(minutes=settings.PAYMENT_RECONCILE_AFTER_MINUTES)
-    open_checkouts = (
-        Payment.objects.filter(status__in=OPEN_CHECKOUT, created_at__lte=cutoff)
-        .exclude(reference="")
-        .order_by("created_at", "id")
-    )
-    unreachable: set[str] = set()
-    for payment in open_checkouts:
-        if payment.provider in unreachable:
-            summary.not_checked += 1
-            continue
-        try:
-            event = provider_named(payment.provider).sync(payment=payment)
-        except REQUEST_REFUSED_ERRORS:
-            logger.warning("Reconciliation: the provider refused to tell about payment %s", payment.pk, exc_info=True)
-            summary.not_checked += 1
-            continue
-        except PROVIDER_ERRORS:
-            # Down, slow or refusing our key: the rest would fail the same way, each after its timeout.
-            logger.warning(
-                "Reconciliation: %s could not be reached; payment %s and the provider's other open checkouts "
-                "are left for the next run",
-                payment.provider,
-                payment.pk,
-                exc_info=True,
-            )
-            unreachable.add(payment.provider)
-            summary.not_checked += 1
-            continue
-        summary.checked += 1
-        if event is None:
-            summary.still_open += 1
-            continue
-        outcome = payment_event_apply(provider=payment.provider, event=event)
-        if outcome != DUPLICATE:
-            summary.applied.append(f"payment {payment.pk}: {outcome}")
-    summary.stale_events = list(provider_events_waiting_too_long(now=now).values_list("event_id", flat=True)[:50])
-    if summary.stale_events:
-        logger.warning(
-            "%d provider event(s) have waited more than %d minutes for their payment (operator area, "
-            "Payments > Provider events): %s",
-            len(summary.stale_events),
-            settings.PAYMENT_EVENT_STALE_MINUTES,
-            ", ".join(summary.stale_events),
-        )
-    return summary
 
 
 @transaction.atomic

@@ -26,7 +26,13 @@ from patientportal.patients.models import Patient
 from patientportal.patients.selectors import patient_get_for_clinic
 from patientportal.payments import services as payments
 from patientportal.payments.errors import PaymentError
-from patientportal.payments.selectors import order_left_to_refund_cents, order_refunds
+from patientportal.payments.issues import ISSUE_ROLES
+from patientportal.payments.selectors import (
+    order_issues_open,
+    order_left_to_refund_cents,
+    order_refunds,
+    payment_issue_count,
+)
 from patientportal.staff.access import StaffRequest, staff_view
 from patientportal.staff.forms import ListPageForm, OrderSearchForm
 
@@ -136,12 +142,16 @@ def order_queue(request: StaffRequest) -> HttpResponse:
     orders.order_queue_viewed(clinic=clinic, queue=queue, orders=shown, actor=request.user, searched=looking.kind)
     counts = selectors.queue_counts(clinic=clinic, up_to=QUEUE_COUNTS_UP_TO, urgent_at=timezone.now())
     urgent = counts.pop("urgent")
+    attention = (
+        payment_issue_count(clinic=clinic, up_to=QUEUE_COUNTS_UP_TO) if request.membership.role in ISSUE_ROLES else 0
+    )
     return render(
         request,
         "staff/orders/queue.html",
         {
             "queue": queue,
             "queues": QUEUE_TITLES,
+            "attention_count": attention,
             "queue_title": QUEUE_TITLES[queue],
             "page": page,
             "counts": counts,
@@ -172,6 +182,7 @@ def order_detail(request: StaffRequest, order_id: int) -> HttpResponse:
             "left_to_refund_cents": order_left_to_refund_cents(order=order) if order.holds_payment else 0,
             "reason_form": ReasonForm(),
             "can_refund": request.membership.role in payments.REFUND_ROLES,
+            "issues": order_issues_open(order=order) if request.membership.role in ISSUE_ROLES else [],
         },
     )
 

@@ -10,6 +10,7 @@ from patientportal.staff import (
     notification_views,
     order_refund_views,
     order_views,
+    payment_attention_views,
     portal_access_views,
     receipt_views,
     scheduling_views,
@@ -105,6 +106,16 @@ urlpatterns = [
     ),
     path("<slug:clinic_slug>/orders/", order_views.order_queue, name="order_queue"),
     path("<slug:clinic_slug>/orders/<int:order_id>/", order_views.order_detail, name="order_detail"),
+    path(
+        "<slug:clinic_slug>/payments/attention/",
+        payment_attention_views.payment_attention,
+        name="payment_attention",
+    ),
+    path(
+        "<slug:clinic_slug>/payments/attention/<int:issue_id>/resolve/",
+        payment_attention_views.payment_issue_resolve_view,
+        name="payment_issue_resolve",
+    ),
     path("<slug:clinic_slug>/orders/<int:order_id>/refunds/new/", order_refund_views.order_refund, name="order_refund"),
     # Before order_action: "receipt" would otherwise be read as an action.
     path("<slug:clinic_slug>/orders/<int:order_id>/receipt/", receipt_views.payment_receipt, name="payment_receipt"),

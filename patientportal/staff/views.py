@@ -20,6 +20,8 @@ from patientportal.patients import selectors as patient_selectors
 from patientportal.patients import services as patient_services
 from patientportal.patients.choices import InvitationStatus
 from patientportal.patients.models import Patient
+from patientportal.payments.issues import ISSUE_ROLES
+from patientportal.payments.selectors import payment_issue_count
 from patientportal.scheduling.selectors import appointments_for_patient_staff, booked_count_for_day
 from patientportal.staff.access import StaffRequest, staff_view
 from patientportal.staff.forms import (
@@ -64,8 +66,16 @@ def home(request: StaffRequest) -> HttpResponse:
             "low_stock_count": low_stock_count(clinic=clinic),
             "order_counts": queue_counts(clinic=clinic, up_to=HOME_COUNTS_UP_TO),
             "counts_up_to": HOME_COUNTS_UP_TO,
+            "attention_count": attention_count(request),
         },
     )
+
+
+def attention_count(request: StaffRequest) -> int | None:
+    """For the clinic's owners and admins, how many payments need attention (None for other roles)."""
+    if request.membership.role not in ISSUE_ROLES:
+        return None
+    return payment_issue_count(clinic=request.clinic, up_to=HOME_COUNTS_UP_TO)
 
 
 @staff_view()

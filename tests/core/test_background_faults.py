@@ -23,6 +23,7 @@ from patientportal.orders.models import Order
 from tests.core.faults import kill_this_threads_connection, run_worker_once
 from tests.core.test_email_delivery import queue
 from tests.orders.helpers import place_order
+from tests.payments.stripe_stub import stripe_stub  # noqa: F401 - the fixture of a local Stripe, for one test
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -225,3 +226,36 @@ def test_the_periodic_runner_survives_a_database_restart_and_sends_the_daily_sum
         "owner@alpha.example",
         "staff@alpha.example",
     ]
+
+
+@pytest.mark.usefixtures("stripe_stub")
+def test_the_periodic_runner_survives_a_database_restart_and_then_records_a_checkout_whose_webhook_was_lost(
+    world, db_through_proxy, caplog
+):
+    from patientportal.orders.choices import PaymentStatus
+    from patientportal.payments.models import Payment
+    from tests.orders.helpers import start_payment
+    from tests.payments.stripe_stub import StripeStub
+
+    order = place_order(world)
+    payment = start_payment(order)
+    Payment.objects.filter(pk=payment.pk).update(created_at=timezone.now() - datetime.timedelta(minutes=31))
+    StripeStub.retrieve_session_status, StripeStub.retrieve_status = "complete", "paid"  # paid; its webhook lost
+    StripeStub.retrieve_amount, StripeStub.retrieve_intent_status = payment.amount_cents, "succeeded"
+    db_through_proxy.cut()
+
+    def paid() -> bool:
+        return Order.objects.get(pk=order.pk).payment_status == PaymentStatus.PAID
+
+    outage = Outage(db_through_proxy, failures_before_back=2, done=paid)
+    run_loop(
+        role=ProcessRole.PERIODIC,
+        step=partial(run_periodic_jobs, JOBS, every=datetime.timedelta(minutes=1)),
+        idle_seconds=60,
+        stop=outage.stop,
+        wait=outage,
+    )
+    order.refresh_from_db()
+    assert (order.status, order.payment_status) == (OrderStatus.PROCESSING, PaymentStatus.PAID)
+    assert order.events.filter(machine="payment", to_value=PaymentStatus.PAID).count() == 1
+    assert len(database_failures(caplog)) == 2

@@ -84,7 +84,7 @@ def test_the_runner_runs_the_portals_periodic_work(world, caplog):
     caplog.set_level(logging.INFO)
     assert [name for name, _job in JOBS] == [
         "cancel_unpaid_orders",
-        "checkouts_reconcile",
+        "payments_reconcile",
         "authorisations_lapse",
         "appointment_reminders_send",
         "notification_digests_send",
@@ -94,7 +94,7 @@ def test_the_runner_runs_the_portals_periodic_work(world, caplog):
     call_command("run_periodic_tasks", "--once")
     assert set(PeriodicJob.objects.values_list("name", "last_outcome")) == {
         ("cancel_unpaid_orders", "ok"),
-        ("checkouts_reconcile", "ok"),
+        ("payments_reconcile", "ok"),
         ("authorisations_lapse", "ok"),
         ("appointment_reminders_send", "ok"),
         ("notification_digests_send", "ok"),

@@ -57,3 +57,19 @@ def test_the_demo_patient_has_receipts_of_a_paid_order_and_of_one_refunded_in_fu
         f"/portal/orders/{refunded.pk}/refunds/{refund.pk}/receipt.pdf",
     ):
         assert olivia.get(url).status_code == 200, url
+
+
+def test_the_demo_has_a_payment_needing_attention_for_the_owner_to_resolve():
+    from patientportal.payments.choices import PaymentIssueKind, PaymentIssueStatus
+    from patientportal.payments.models import PaymentIssue
+
+    call_command("seed_demo")
+    issue = PaymentIssue.objects.get()
+    assert (issue.kind, issue.status, issue.order.patient.first_name) == (
+        PaymentIssueKind.AMOUNT_MISMATCH,
+        PaymentIssueStatus.OPEN,
+        "Maria",
+    )
+    assert issue.payment.status == PaymentAttemptStatus.NEEDS_REVIEW
+    call_command("seed_demo")  # idempotent
+    assert PaymentIssue.objects.count() == 1

@@ -1,9 +1,10 @@
 """A local stub of the parts of Stripe's HTTP API the portal calls (no network): Checkout Sessions
-(create, retrieve, expire), PaymentIntents with manual capture (capture, cancel; created, confirmed with a test card and
-retrieved, for `manage.py stripe_check`) and refunds. It
-keeps what Stripe keeps where the portal relies on it: an intent's state (a cancelled authorisation
-cannot be captured, a captured one cannot be cancelled), how much of a charge was refunded (more is
-refused), and idempotency keys (the same key answers the same, without doing it twice)."""
+(create, retrieve, expire), the refunds list of a payment intent, PaymentIntents with manual capture
+(capture, cancel; created, confirmed with a test card and retrieved, for `manage.py stripe_check`) and
+refunds. It keeps what Stripe keeps where the portal relies on it: an intent's state (a cancelled
+authorisation cannot be captured, a captured one cannot be cancelled), how much of a charge was refunded
+(more is refused) and its refunds, and idempotency keys (the same key answers the same, without doing it
+twice)."""
 
 import hashlib
 import hmac
@@ -32,6 +33,7 @@ class StripeStub(BaseHTTPRequestHandler):
     answer_after_seconds = 0
     intents: dict = {}  # payment intent id → {"status": ..., "amount": ..., "amount_received": ...}
     refunded: dict = {}  # payment intent id → cents refunded so far
+    refund_list: dict = {}  # payment intent id → its refunds as Stripe lists them ({"id", "amount", "status"})
     answered: dict = {}  # idempotency key → (status, payload) already answered
     # The card of every charge (payment_method_details.card), given when a request expands the latest
     # charge (expand[]=latest_charge); None: a charge that says no card (another payment method).
@@ -120,7 +122,9 @@ class StripeStub(BaseHTTPRequestHandler):
             return 400, _error(f"Refund amount ({amount}) is greater than unrefunded amount on charge.")
         StripeStub.refunded[intent_id] = already + amount
         number = sum(1 for request in StripeStub.requests if request["path"] == "/v1/refunds")
-        return 200, {"id": f"re_test_{number}", "object": "refund", "status": "succeeded", "amount": amount}
+        refund = {"id": f"re_test_{number}", "object": "refund", "status": "succeeded", "amount": amount}
+        StripeStub.refund_list.setdefault(intent_id, []).append(refund)
+        return 200, refund
 
     def _send(self, status: int, payload: dict) -> None:
         data = json.dumps(payload).encode()
@@ -140,6 +144,11 @@ class StripeStub(BaseHTTPRequestHandler):
             if "latest_charge" in self.path:
                 payload["latest_charge"] = _charge(intent_id)
             self._send(200, payload)
+            return
+        if self.path.startswith("/v1/refunds?"):
+            query = parse_qs(self.path.split("?", 1)[1])
+            listed = StripeStub.refund_list.get(query.get("payment_intent", [""])[0], [])
+            self._send(200, {"object": "list", "url": "/v1/refunds", "has_more": False, "data": listed})
             return
         payload = {
             "id": "cs_test_stub",
@@ -173,6 +182,14 @@ def _charge(intent_id: str) -> dict:
     return {"id": f"ch_{intent_id}", "object": "charge", "payment_intent": intent_id, "payment_method_details": details}
 
 
+def refund_at_stripe(amount: int, *, intent: str = "pi_sync", status: str = "succeeded") -> dict:
+    """A refund made in Stripe's dashboard (no request of ours): listed for the intent from now on."""
+    listed = StripeStub.refund_list.setdefault(intent, [])
+    refund = {"id": f"re_dashboard_{len(listed) + 1}", "object": "refund", "status": status, "amount": amount}
+    listed.append(refund)
+    return refund
+
+
 def _error(message: str) -> dict:
     return {"error": {"type": "invalid_request_error", "message": message}}
 
@@ -188,7 +205,7 @@ def stripe_stub(settings):
     StripeStub.answer_after_seconds = 0
     StripeStub.retrieve_status, StripeStub.retrieve_amount = "unpaid", 0
     StripeStub.retrieve_session_status = StripeStub.retrieve_intent_status = None
-    StripeStub.intents, StripeStub.refunded, StripeStub.answered = {}, {}, {}
+    StripeStub.intents, StripeStub.refunded, StripeStub.answered, StripeStub.refund_list = {}, {}, {}, {}
     StripeStub.card = {"brand": "visa", "last4": "4242"}
     server = ThreadingHTTPServer(("127.0.0.1", 0), StripeStub)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)

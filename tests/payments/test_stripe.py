@@ -267,7 +267,9 @@ def test_reconciliation_records_a_paid_checkout_whose_webhook_never_came(stripe_
     open_for(payment, 31)
     summary = checkouts_reconcile()
     assert (summary.checked, summary.applied) == (1, [f"payment {payment.pk}: paid"])
-    assert stripe_stub[-1]["path"].startswith("/v1/checkout/sessions/cs_test_stub?expand")
+    # The session with its payment intent, then (money was taken) the intent's refunds.
+    assert stripe_stub[-2]["path"].startswith("/v1/checkout/sessions/cs_test_stub?expand")
+    assert stripe_stub[-1]["path"].startswith("/v1/refunds?payment_intent=pi_sync")
     order.refresh_from_db()
     assert (order.status, order.payment_status) == (OrderStatus.PROCESSING, PaymentStatus.PAID)
     # Once recorded, it is no longer open; the webhook that comes after all changes nothing.
@@ -339,5 +341,5 @@ def test_the_reconcile_payments_command(stripe_payment, capsys):
     session_says("complete", "paid", payment.amount_cents)
     call_command("reconcile_payments")
     output = capsys.readouterr().out
-    assert "Checked 1 open checkout(s): 1 updated, 0 still open, 0 left for the next run." in output
+    assert "Checked 1 payment(s): 1 updated, 0 checkout(s) still open, 0 left for the next run." in output
     assert f"payment {payment.pk}: paid" in output

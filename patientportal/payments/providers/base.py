@@ -15,10 +15,11 @@ class ProviderEventKind(StrEnum):
     EXPIRED = "expired"
     RELEASED = "released"  # an authorisation cancelled (by us, at the provider, or lapsed) without capture
     REFUNDED = "refunded"
+    REFUND_FAILED = "refund_failed"  # a refund the provider had accepted failed later (the money did not go back)
 
 
 # Kinds that name the charge (the payment intent) rather than the checkout.
-CHARGE_KINDS = frozenset({ProviderEventKind.REFUNDED, ProviderEventKind.RELEASED})
+CHARGE_KINDS = frozenset({ProviderEventKind.REFUNDED, ProviderEventKind.RELEASED, ProviderEventKind.REFUND_FAILED})
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,8 @@ class ProviderEvent:
     refund_reference: str = ""  # the provider's id of a refund we asked for
     note: str = ""  # why, in our words, for an answer to our own request (a release: the order was rejected)
     card: "Card | None" = None  # the card paid with, when the event carries it (for receipts)
+    # A PaymentIssueKind when applying the event leaves staff something to look at (a refused capture).
+    issue: str = ""
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,38 @@ class Card:
 
     brand: str  # the provider's word ("visa", "mastercard", "amex", ...); "" if it does not say
     last4: str
+
+
+@dataclass(frozen=True)
+class RefundState:
+    """One refund as the provider lists it."""
+
+    reference: str
+    amount_cents: int
+    status: str  # the provider's word: succeeded, pending, failed, canceled
+
+
+# Refunds that give money back (or will): what the provider counts as refunded on the charge.
+REFUNDS_COUNTED = frozenset({"succeeded", "pending", "requires_action"})
+
+
+@dataclass(frozen=True)
+class PaymentState:
+    """What the provider says about one payment now (reconciliation): its checkout or payment intent, as
+    the event it amounts to (None while the patient may still pay, or nothing to tell), the charge's
+    reference, and the charge's refunds."""
+
+    event: ProviderEvent | None
+    charge_reference: str = ""
+    refunds: tuple[RefundState, ...] = ()
+
+    @property
+    def refunded_cents(self) -> int:
+        return sum(refund.amount_cents for refund in self.refunds if refund.status in REFUNDS_COUNTED)
+
+    @property
+    def failed_refunds(self) -> tuple[RefundState, ...]:
+        return tuple(refund for refund in self.refunds if refund.status == "failed")
 
 
 class WebhookRejected(Exception):
@@ -66,6 +101,11 @@ class PaymentProvider:
         """Ask the provider for the payment's state (the return page, and reconciliation of checkouts whose
         webhook never came); None while the patient may still pay, or if the provider cannot tell."""
         return None
+
+    def state(self, *, payment: Payment) -> PaymentState:
+        """Ask the provider about one payment (reconciliation): the state of its checkout or payment intent
+        and its refunds. Raises the provider's errors when it cannot be asked."""
+        return PaymentState(event=self.sync(payment=payment), charge_reference=payment.charge_reference)
 
     def refund(self, *, payment: Payment, amount_cents: int, idempotency_key: str) -> str:
         """Refund and return the provider's refund reference."""

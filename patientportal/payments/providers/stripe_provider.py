@@ -10,12 +10,15 @@ from django.http import HttpRequest
 from stripe.params.checkout import SessionCreateParams, SessionCreateParamsLineItem
 
 from patientportal.orders.models import Order
+from patientportal.payments.choices import PaymentAttemptStatus
 from patientportal.payments.models import Payment
 from patientportal.payments.providers.base import (
     Card,
     PaymentProvider,
+    PaymentState,
     ProviderEvent,
     ProviderEventKind,
+    RefundState,
     WebhookRejected,
 )
 
@@ -98,12 +101,37 @@ def _retrieved_kind(session: stripe.checkout.Session) -> ProviderEventKind | Non
     intent_status = getattr(getattr(session, "payment_intent", None), "status", "")
     if intent_status == "requires_capture":
         return ProviderEventKind.AUTHORISED
+    if intent_status == "succeeded":
+        return ProviderEventKind.SUCCEEDED  # an authorisation captured at Stripe (its dashboard) counts as paid
     if kind != ProviderEventKind.SUCCEEDED and intent_status in ("requires_payment_method", "canceled"):
         # A bank debit settles days later; its payment intent says whether it has failed meanwhile (the
         # session itself stays "complete" and "unpaid"). An authorisation cancelled before we heard of it
         # held nothing for us: failed too.
         return ProviderEventKind.FAILED
     return kind
+
+
+def _retrieved_event(payment: Payment, session: stripe.checkout.Session) -> ProviderEvent | None:
+    kind = _retrieved_kind(session)
+    if kind is None:
+        return None
+    if kind == ProviderEventKind.FAILED and payment.status == PaymentAttemptStatus.AUTHORISED:
+        # The authorisation we hold was cancelled at Stripe (it lapsed there, or by hand in the dashboard)
+        # and its webhook never came: released, matched by the payment intent like that webhook.
+        intent_id = _reference(getattr(session, "payment_intent", None))
+        return ProviderEvent(
+            event_id=f"retrieve:{intent_id}:released",
+            kind=ProviderEventKind.RELEASED,
+            event_type="payment_intent.retrieved.canceled",
+            payment_reference=session.id,
+            charge_reference=intent_id,
+            amount_cents=getattr(session, "amount_total", None),
+            currency=(getattr(session, "currency", "") or "").upper(),
+            note="Card authorisation cancelled at the provider",
+        )
+    # One id per session and state: asking again says the same and changes nothing; a later state
+    # (processing, then paid) is a new event.
+    return _session_event(f"retrieve:{session.id}:{kind}", f"checkout.session.retrieved.{kind}", session, kind)
 
 
 class StripeProvider(PaymentProvider):
@@ -182,6 +210,17 @@ class StripeProvider(PaymentProvider):
                 amount_cents=getattr(data, "amount", None),
                 currency=(getattr(data, "currency", "") or "").upper(),
             )
+        if event.type == "refund.failed":
+            # A refund Stripe had accepted failed (the card was closed, say): the money did not go back.
+            return ProviderEvent(
+                event_id=event.id,
+                kind=ProviderEventKind.REFUND_FAILED,
+                event_type=event.type,
+                charge_reference=_reference(getattr(data, "payment_intent", None)),
+                amount_cents=getattr(data, "amount", None),
+                currency=(getattr(data, "currency", "") or "").upper(),
+                refund_reference=str(getattr(data, "id", "")),
+            )
         if event.type == "charge.refunded":
             return ProviderEvent(
                 event_id=event.id,
@@ -194,15 +233,28 @@ class StripeProvider(PaymentProvider):
         return None
 
     def sync(self, *, payment: Payment) -> ProviderEvent | None:
-        session = client().v1.checkout.sessions.retrieve(
+        return _retrieved_event(payment, self._session(payment))
+
+    def state(self, *, payment: Payment) -> PaymentState:
+        """The Checkout Session with its payment intent expanded, and, once money was taken, the intent's
+        refunds (Stripe's refunds list, every page)."""
+        session = self._session(payment)
+        intent = getattr(session, "payment_intent", None)
+        intent_id = _reference(intent)
+        taken = getattr(session, "payment_status", "") == "paid" or getattr(intent, "status", "") == "succeeded"
+        refunds: tuple[RefundState, ...] = ()
+        if intent_id and taken:
+            listed = client().v1.refunds.list(params={"payment_intent": intent_id, "limit": 100})
+            refunds = tuple(
+                RefundState(reference=refund.id, amount_cents=refund.amount, status=refund.status or "")
+                for refund in listed.auto_paging_iter()
+            )
+        return PaymentState(event=_retrieved_event(payment, session), charge_reference=intent_id, refunds=refunds)
+
+    def _session(self, payment: Payment) -> stripe.checkout.Session:
+        return client().v1.checkout.sessions.retrieve(
             payment.reference, params={"expand": ["payment_intent.latest_charge"]}
         )
-        kind = _retrieved_kind(session)
-        if kind is None:
-            return None
-        # One id per session and state: asking again says the same and changes nothing; a later state
-        # (processing, then paid) is a new event.
-        return _session_event(f"retrieve:{session.id}:{kind}", f"checkout.session.retrieved.{kind}", session, kind)
 
     def refund(self, *, payment: Payment, amount_cents: int, idempotency_key: str) -> str:
         refund = client().v1.refunds.create(

@@ -651,7 +651,7 @@ class Command(BaseCommand):
                 cart_add_item(patient=patient, product=by_sku[sku], quantity=quantity)
             return order_place(patient=patient, notes=notes, actor=user)
 
-        def pay(order: Order, kind: ProviderEventKind = ProviderEventKind.SUCCEEDED) -> None:
+        def pay(order: Order, kind: ProviderEventKind = ProviderEventKind.SUCCEEDED, short_by: int = 0) -> None:
             # An order that needs approval is only authorised (captured when staff approve it).
             payment = payment_start(order=order, actor=None, success_url="", cancel_url="")
             payment_event_apply(
@@ -662,7 +662,7 @@ class Command(BaseCommand):
                     event_type=f"demo.{kind}",
                     payment_reference=payment.reference,
                     charge_reference=f"demo_charge_{payment.pk}",
-                    amount_cents=payment.amount_cents,
+                    amount_cents=payment.amount_cents - short_by,
                     currency=payment.currency,
                 ),
             )
@@ -691,6 +691,8 @@ class Command(BaseCommand):
         pay(refunded)
         order_refund(order=refunded, actor=staff, reason="Out of stock at the clinic: refunded in full")
         place(maria, [("MED-BP5", 1)])  # placed, not paid yet
+        # The provider reported a dollar less than the order's total: flagged, on "Payments needing attention".
+        pay(place(maria, [("SUP-BIO", 1)]), short_by=100)
         for sku, quantity in (("SUN-050", 1), ("SUP-D3", 2)):  # and something in Olivia's cart
             cart_add_item(patient=olivia, product=by_sku[sku], quantity=quantity)
 

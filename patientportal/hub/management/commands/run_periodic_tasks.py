@@ -10,7 +10,7 @@ from patientportal.core.choices import ProcessRole
 from patientportal.core.jobs import background_records_purge, email_deliveries_resubmit
 from patientportal.notifications.digest import notification_digests_send
 from patientportal.payments.authorisations import authorisations_lapse
-from patientportal.payments.services import cancel_unpaid_orders, checkouts_reconcile
+from patientportal.payments.services import cancel_unpaid_orders, payments_reconcile
 from patientportal.scheduling.reminders import appointment_reminders_send
 
 # The portal's periodic work, in the order it runs each round: one line per job, (name, callable).
@@ -18,7 +18,7 @@ from patientportal.scheduling.reminders import appointment_reminders_send
 # two copies never run the same job at once and that each runs at most once per interval.
 JOBS: list[Job] = [
     ("cancel_unpaid_orders", cancel_unpaid_orders),
-    ("checkouts_reconcile", checkouts_reconcile),
+    ("payments_reconcile", payments_reconcile),
     ("authorisations_lapse", authorisations_lapse),
     ("appointment_reminders_send", appointment_reminders_send),
     ("notification_digests_send", notification_digests_send),
@@ -29,8 +29,8 @@ JOBS: list[Job] = [
 
 class Command(BaseCommand):
     help = (
-        "Run the portal's periodic work (cancelling unpaid orders, reconciling open checkouts, appointment "
-        "reminders, staff notification summaries, retrying emails, purging old task rows) "
+        "Run the portal's periodic work (cancelling unpaid orders, reconciling payments with the provider, "
+        "appointment reminders, staff notification summaries, retrying emails, purging old task rows) "
         "every minute, until stopped, surviving database outages. Any number may run at once."
     )
 
