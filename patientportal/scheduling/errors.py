@@ -12,6 +12,18 @@ class SchedulingError(Exception):
         "final_status": _("This appointment is %(current)s and can no longer be changed."),
         "inactive_choice": _("%(what)s is no longer active. Choose another."),
         "duration_out_of_range": _("The duration must be between 5 and 480 minutes."),
+        # Cancelling in the portal (scheduling.policy)
+        "cancel_not_online": _("Appointments of this type cannot be cancelled online."),
+        "cancel_too_late": _("Appointments can be cancelled online only up to %(hours)s hours before they start."),
+        "cancel_not_upcoming": _("This appointment is no longer ahead, so it cannot be cancelled."),
+        # Appointment requests
+        "requests_closed": _("The clinic does not take appointment requests in the portal."),
+        "request_invalid_transition": _("A request that is %(current)s cannot be changed to %(wanted)s."),
+        "too_many_requests": _(
+            "You already have %(most)s requests waiting for the clinic. Wait for an answer or withdraw one."
+        ),
+        "reschedule_pending": _("A new time for this appointment is already requested."),
+        "reschedule_not_upcoming": _("This appointment is no longer ahead, so a new time cannot be requested."),
     }
 
     def __init__(self, code: str, **params: object) -> None:

@@ -21,7 +21,9 @@ from patientportal.scheduling.choices import (
     APPOINTMENT_TRANSITIONS,
     FREEING_STATUSES,
     REMINDED_STATUSES,
+    AppointmentRequestStatus,
     AppointmentStatus,
+    CancelledBy,
 )
 from patientportal.scheduling.emails import (
     NOTIFIED_FIELDS,
@@ -32,17 +34,19 @@ from patientportal.scheduling.emails import (
     snapshot,
 )
 from patientportal.scheduling.errors import SchedulingError
-from patientportal.scheduling.machines import APPOINTMENT_STATUS
+from patientportal.scheduling.machines import APPOINTMENT_REQUEST_STATUS, APPOINTMENT_STATUS
 from patientportal.scheduling.models import (
     MAX_DURATION,
     MIN_DURATION,
     Appointment,
+    AppointmentRequest,
     AppointmentType,
     Location,
     Provider,
     ReminderPreference,
     SetupItem,
 )
+from patientportal.scheduling.policy import patient_cancel_refusal
 from patientportal.scheduling.reminders import reminders_cover
 
 APPOINTMENT_EDITABLE_FIELDS = (
@@ -231,29 +235,74 @@ def appointment_update(*, appointment: Appointment, changes: Mapping[str, object
 
 @transaction.atomic
 def appointment_set_status(*, appointment: Appointment, to: str, actor: User) -> Appointment:
-    """Move the status along APPOINTMENT_TRANSITIONS, recording who and when. A visit still
-    ahead that is cancelled is emailed to the patient as cancelled by the clinic."""
+    """Move the status along APPOINTMENT_TRANSITIONS, recording who and when (staff: a
+    cancellation is the clinic's). A visit still ahead that is cancelled is emailed to the patient
+    as cancelled by the clinic."""
     locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
     now = timezone.now()
+    fields: dict[str, object] = {"status_changed_at": now, "status_changed_by": actor, "updated_at": now}
+    if to == AppointmentStatus.CANCELLED:
+        fields["cancelled_by"] = CancelledBy.CLINIC
+    transition(machine=APPOINTMENT_STATUS, obj=locked, to=to, actor=actor, fields=fields)
+    if to == AppointmentStatus.CANCELLED:
+        _tell_patient_of_cancellation(locked, actor)
+    return locked
+
+
+def _tell_patient_of_cancellation(appointment: Appointment, actor: User) -> int:
+    emails = _tell_patient(appointment, AppointmentEmail.CANCELLED)
+    if emails:
+        audit.record(
+            action="scheduling.appointment.cancellation_emailed",
+            actor=actor,
+            clinic=appointment.clinic,
+            patient=appointment.patient,
+            obj=appointment,
+            metadata={"emails": emails},
+        )
+    return emails
+
+
+@transaction.atomic
+def appointment_cancel_by_patient(*, appointment: Appointment, actor: User) -> Appointment:
+    """The patient (or an account sharing the record) cancels a visit in the portal, within the
+    clinic's policy (scheduling.policy: the type allows it and the window has not closed), checked
+    again under the row lock. Recorded as cancelled by the patient (history, audit event
+    `scheduling.appointment.cancelled_by_patient`); everyone told of the record's visits gets the
+    confirmation with the .ics. A request for a new time of this visit that still waits is withdrawn.
+    The one place to add what else should happen when a patient cancels (e.g. telling the staff)."""
+    locked = Appointment.objects.select_for_update().select_related("appointment_type", "clinic").get(pk=appointment.pk)
+    now = timezone.now()
+    refusal = patient_cancel_refusal(appointment=locked, clinic=locked.clinic, now=now)
+    if refusal == "cancel_too_late":
+        raise SchedulingError(refusal, hours=locked.clinic.cancellation_window_hours)
+    if refusal:
+        raise SchedulingError(refusal)
     transition(
         machine=APPOINTMENT_STATUS,
         obj=locked,
-        to=to,
+        to=AppointmentStatus.CANCELLED,
         actor=actor,
-        fields={"status_changed_at": now, "status_changed_by": actor, "updated_at": now},
+        fields={"status_changed_at": now, "status_changed_by": actor, "cancelled_by": CancelledBy.PATIENT},
+        audit_action="scheduling.appointment.cancelled_by_patient",
     )
-    if to == AppointmentStatus.CANCELLED:
-        emails = _tell_patient(locked, AppointmentEmail.CANCELLED)
-        if emails:
-            audit.record(
-                action="scheduling.appointment.cancellation_emailed",
-                actor=actor,
-                clinic=locked.clinic,
-                patient=locked.patient,
-                obj=locked,
-                metadata={"emails": emails},
-            )
+    _withdraw_reschedule_requests(locked, actor)
+    _tell_patient_of_cancellation(locked, actor)
     return locked
+
+
+def _withdraw_reschedule_requests(appointment: Appointment, actor: User) -> None:
+    for waiting in AppointmentRequest.objects.select_for_update().filter(
+        reschedule_of=appointment, status=AppointmentRequestStatus.PENDING
+    ):
+        transition(
+            machine=APPOINTMENT_REQUEST_STATUS,
+            obj=waiting,
+            to=AppointmentRequestStatus.WITHDRAWN,
+            actor=actor,
+            fields={"status_changed_at": timezone.now(), "status_changed_by": actor},
+            note="The appointment was cancelled.",
+        )
 
 
 def appointment_cancel(*, appointment: Appointment, actor: User) -> Appointment:
