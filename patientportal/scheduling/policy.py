@@ -22,8 +22,9 @@ MAX_PENDING_REQUESTS = 3
 
 
 def cancel_deadline(appointment: Appointment, clinic: Clinic) -> datetime.datetime:
-    """The last moment the patient may cancel online."""
-    return appointment.starts_at - datetime.timedelta(hours=clinic.cancellation_window_hours)
+    """The last moment the patient may cancel online (in UTC: arithmetic on a time zone's wall clock
+    would count 23 or 25 hours across the clocks changing)."""
+    return appointment.starts_at.astimezone(datetime.UTC) - datetime.timedelta(hours=clinic.cancellation_window_hours)
 
 
 def patient_cancel_refusal(*, appointment: Appointment, clinic: Clinic, now: datetime.datetime) -> str | None:

@@ -101,7 +101,8 @@ def _check_request(
 def _check_reschedulable(appointment: Appointment, patient: Patient) -> None:
     if appointment.patient_id != patient.pk:
         raise ValueError("The appointment to move is not this record's.")
-    if appointment.status not in REMINDED_STATUSES or appointment.starts_at <= timezone.now():
+    current = Appointment.objects.select_for_update().get(pk=appointment.pk)  # as it is now, not as the page read it
+    if current.status not in REMINDED_STATUSES or current.starts_at <= timezone.now():
         raise SchedulingError("reschedule_not_upcoming")
 
 
