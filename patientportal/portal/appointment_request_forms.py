@@ -16,6 +16,7 @@ from patientportal.scheduling.selectors import booking_choices
 from patientportal.scheduling.windows import Window
 
 WINDOW_NUMBERS = range(1, MAX_WINDOWS + 1)
+WINDOW_LEGENDS = (_("First choice"), _("Second choice"), _("Third choice (optional)"))
 
 
 class ProviderOrAnyField(forms.ModelChoiceField[Provider]):
@@ -82,9 +83,16 @@ class AppointmentRequestForm(forms.Form):
                 choices=[("", _("Choose…")), *DayPart.choices],
             )
 
-    def window_fields(self) -> list[tuple[int, forms.BoundField, forms.BoundField]]:
-        """For the template: each window's number, day field and part field."""
-        return [(number, self[f"day_{number}"], self[f"part_{number}"]) for number in WINDOW_NUMBERS]
+    def visit_fields(self) -> list[forms.BoundField]:
+        """For the template: what kind of visit, with whom, where and why."""
+        return [self[name] for name in ("appointment_type", "provider", "location", "reason") if name in self.fields]
+
+    def window_fields(self) -> list[tuple[str, list[forms.BoundField]]]:
+        """For the template: each window's legend, and its day and part fields."""
+        return [
+            (str(legend), [self[f"day_{number}"], self[f"part_{number}"]])
+            for number, legend in zip(WINDOW_NUMBERS, WINDOW_LEGENDS, strict=True)
+        ]
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
