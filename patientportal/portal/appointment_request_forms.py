@@ -71,7 +71,7 @@ class AppointmentRequestForm(forms.Form):
         for number in WINDOW_NUMBERS:
             required = number <= MIN_WINDOWS
             self.fields[f"day_{number}"] = forms.DateField(
-                label=_("Day"),
+                label=_("Date"),
                 required=required,
                 widget=forms.DateInput(
                     attrs={"type": "date", "min": first_day.isoformat(), "max": last_day.isoformat()}
@@ -84,8 +84,8 @@ class AppointmentRequestForm(forms.Form):
             )
 
     def visit_fields(self) -> list[forms.BoundField]:
-        """For the template: what kind of visit, with whom, where and why."""
-        return [self[name] for name in ("appointment_type", "provider", "location", "reason") if name in self.fields]
+        """For the template: what kind of visit, with whom and where (the reason goes below, full width)."""
+        return [self[name] for name in ("appointment_type", "provider", "location") if name in self.fields]
 
     def window_fields(self) -> list[tuple[str, list[forms.BoundField]]]:
         """For the template: each window's legend, and its day and part fields."""
