@@ -84,6 +84,30 @@ def shoot(browser, name: str, width: int, email: str | None, path: str, *, full_
     print(f"docs/screenshots/{name}.png")
 
 
+def take_request_screens(browser) -> None:
+    """Issue 14's request form, the Appointments page with requests, and Riverside's request queue."""
+    new = "/portal/appointments/requests/new/"
+    shoot(browser, "portal-appointment-request-phone", 375, "maria@patient.example", new, full_page=True)
+    shoot(browser, "portal-appointment-request", 1280, "maria@patient.example", new, full_page=True)
+    for width, suffix in ((375, "-phone"), (1280, "")):
+        shoot(
+            browser,
+            f"portal-appointments-requests{suffix}",
+            width,
+            "maria@patient.example",
+            "/portal/appointments/",
+            full_page=True,
+        )
+        shoot(
+            browser,
+            f"staff-appointment-requests{suffix}",
+            width,
+            "frontdesk@riverside.example",
+            "/staff/riverside/appointments/requests/",
+            full_page=True,
+        )
+
+
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as folder:
@@ -154,6 +178,7 @@ def main() -> None:
                     "owner@riverside.example",
                     "/staff/riverside/patients/1/appointments/new/",
                 )
+                take_request_screens(browser)
                 shoot(browser, "staff-patients", 1280, "owner@harbor.example", "/staff/harbor/patients/")
                 shoot(browser, "staff-patient-record", 1280, "owner@harbor.example", "/staff/harbor/patients/7/")
                 shoot(browser, "staff-team", 1280, "owner@harbor.example", "/staff/harbor/team/")

@@ -11,7 +11,7 @@ from patientportal.clinics.features import AddOn, Plan
 from patientportal.clinics.models import Clinic, StaffMembership
 from patientportal.patients.choices import PortalStatus
 from patientportal.patients.models import Patient, PortalAccess
-from patientportal.scheduling.models import Appointment, AppointmentType, Location, Provider
+from patientportal.scheduling.models import Appointment, AppointmentRequest, AppointmentType, Location, Provider
 
 PASSWORD = "correct-horse-battery"
 
@@ -123,6 +123,25 @@ class AppointmentFactory(factory.django.DjangoModelFactory):
     starts_at = factory.LazyFunction(lambda: timezone.now() + datetime.timedelta(days=1))
     duration_minutes = 30
     ends_at = factory.LazyAttribute(lambda o: o.starts_at + datetime.timedelta(minutes=o.duration_minutes))
+    created_by = factory.SubFactory(UserFactory)
+
+
+class AppointmentRequestFactory(factory.django.DjangoModelFactory):
+    """Built directly (no policy check): for setting up reads. Requests go through the service."""
+
+    class Meta:
+        model = AppointmentRequest
+
+    patient = factory.SubFactory(PatientFactory)
+    clinic = factory.SelfAttribute("patient.clinic")
+    appointment_type = factory.SubFactory(AppointmentTypeFactory, clinic=factory.SelfAttribute("..clinic"))
+    windows = factory.LazyFunction(
+        lambda: [
+            {"day": (timezone.now() + datetime.timedelta(days=days)).date().isoformat(), "part": part}
+            for days, part in ((2, "morning"), (3, "afternoon"))
+        ]
+    )
+    reason = "Check-up"
     created_by = factory.SubFactory(UserFactory)
 
 

@@ -70,6 +70,9 @@ _STAFF_SETTINGS = "tests/staff/test_clinic_settings_page.py::"
 _ACCESS_HISTORY = "tests/portal/test_access_history_page.py::"
 _RECEIPTS = "tests/payments/test_receipts.py::"
 _STAFF_NOTIFICATIONS = "tests/staff/test_notification_pages.py::"
+_CANCEL = "tests/portal/test_appointment_cancel_page.py::"
+_REQUEST = "tests/portal/test_appointment_request_pages.py::"
+_STAFF_REQUESTS = "tests/staff/test_appointment_request_queue.py::"
 _STAFF_AUDIT = "tests/staff/test_audit_trail_page.py::"
 _FRONT_DESK = "tests/staff/test_front_desk_pages.py::"
 
@@ -103,6 +106,19 @@ ACCESS_TESTS: dict[str, tuple[str, ...]] = {
     "portal:appointment_calendar_file": (
         *PORTAL,
         _APPOINTMENTS + "test_another_patients_or_clinics_appointment_never_appears_and_is_404",
+    ),
+    "portal:appointment_cancel": (
+        *PORTAL,
+        _CANCEL + "test_another_patients_or_clinics_appointment_cannot_be_cancelled_and_is_404",
+    ),
+    "portal:appointment_reschedule": (
+        *PORTAL,
+        _REQUEST + "test_another_patients_or_clinics_appointment_cannot_be_given_a_new_time",
+    ),
+    "portal:appointment_request_new": (*PORTAL, _REQUEST + "test_a_request_is_made_for_the_record_in_use_only"),
+    "portal:appointment_request_withdraw": (
+        *PORTAL,
+        _REQUEST + "test_another_patients_or_clinics_request_cannot_be_withdrawn_and_is_404",
     ),
     "portal:shop": (*PORTAL, OWN_THINGS_ONLY),
     "portal:product_detail": (*PORTAL, _SHOP + "test_hidden_inactive_and_other_clinics_products_are_404"),
@@ -240,6 +256,18 @@ ACCESS_TESTS: dict[str, tuple[str, ...]] = {
     "staff:appointment_create": (
         *STAFF_RECORD,
         _STAFF_SCHEDULING + "test_scheduling_pages_are_scoped_to_the_clinics_team",
+    ),
+    "staff:appointment_request_queue": (
+        *STAFF,
+        _STAFF_REQUESTS + "test_the_queue_is_scoped_to_the_clinics_team_and_lists_only_its_waiting_requests",
+    ),
+    "staff:appointment_request_book": (
+        *STAFF_RECORD,
+        _STAFF_REQUESTS + "test_the_book_and_decline_pages_are_scoped_to_the_clinics_team",
+    ),
+    "staff:appointment_request_decline": (
+        *STAFF_RECORD,
+        _STAFF_REQUESTS + "test_the_book_and_decline_pages_are_scoped_to_the_clinics_team",
     ),
     "staff:appointment_edit": (
         *STAFF_RECORD,

@@ -23,7 +23,7 @@ from patientportal.payments.errors import PaymentError
 from patientportal.payments.models import Payment, PaymentIssue, WebhookEvent
 from patientportal.scheduling.errors import SchedulingError
 from tests.documents.helpers import upload
-from tests.factories import AppointmentFactory, PatientFactory
+from tests.factories import AppointmentFactory, AppointmentRequestFactory, PatientFactory
 from tests.orders.helpers import place_order
 from tests.patients.helpers import enabled, send
 
@@ -41,6 +41,7 @@ MACHINE_NAMES = [
     "payments.payment.status",
     "payments.provider_event.status",
     "scheduling.appointment.status",
+    "scheduling.appointment_request.status",
 ]
 ERRORS = {
     "documents": DocumentError,
@@ -81,6 +82,7 @@ ROW_MAKERS = {
         provider="test", event_id="evt_kept", event_type="test.refunded", kind="refunded"
     ),
     "scheduling.appointment.status": lambda world: AppointmentFactory(patient=world.p1),
+    "scheduling.appointment_request.status": lambda world: AppointmentRequestFactory(patient=world.p1),
 }
 
 

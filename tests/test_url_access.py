@@ -16,9 +16,18 @@ from django.test import Client
 from patientportal.documents.services import document_upload
 from patientportal.orders.cart import cart_add_item
 from patientportal.orders.models import CartItem, Order
+from patientportal.scheduling.choices import AppointmentRequestStatus
+from patientportal.scheduling.models import AppointmentRequest
 from tests.conftest import client_for
 from tests.documents.helpers import pdf_bytes
-from tests.factories import AppointmentFactory, ClinicFactory, MembershipFactory, ProductFactory, ProviderFactory
+from tests.factories import (
+    AppointmentFactory,
+    AppointmentRequestFactory,
+    ClinicFactory,
+    MembershipFactory,
+    ProductFactory,
+    ProviderFactory,
+)
 from tests.orders.helpers import place_order, start_payment
 
 pytestmark = pytest.mark.django_db
@@ -30,6 +39,12 @@ PORTAL_PATHS = [
     ("get", "/portal/appointments/"),
     ("post", "/portal/appointments/reminders/"),
     ("get", "/portal/appointments/1/calendar.ics"),
+    ("get", "/portal/appointments/1/cancel/"),
+    ("post", "/portal/appointments/1/cancel/"),
+    ("get", "/portal/appointments/1/reschedule/"),
+    ("get", "/portal/appointments/requests/new/"),
+    ("post", "/portal/appointments/requests/new/"),
+    ("post", "/portal/appointments/requests/1/withdraw/"),
     ("get", "/portal/shop/"),
     ("get", "/portal/shop/1/"),
     ("get", "/portal/shop/1/image/thumbnail/"),
@@ -83,6 +98,11 @@ STAFF_PATHS = [
     ("post", "/staff/alpha/appointments/1/status/"),
     ("post", "/staff/alpha/appointments/1/desk/"),
     ("get", "/staff/alpha/appointments/1/cancel/"),
+    ("get", "/staff/alpha/appointments/requests/"),
+    ("get", "/staff/alpha/appointments/requests/1/book/"),
+    ("post", "/staff/alpha/appointments/requests/1/book/"),
+    ("get", "/staff/alpha/appointments/requests/1/decline/"),
+    ("post", "/staff/alpha/appointments/requests/1/decline/"),
     ("get", "/staff/alpha/setup/providers/"),
     ("get", "/staff/alpha/setup/providers/new/"),
     ("get", "/staff/alpha/setup/providers/1/"),
@@ -162,6 +182,7 @@ def test_another_clinics_records_are_404_under_the_staffs_own_clinic(world):
     """Alpha's owner (every role) asks for Beta's records by id under /staff/alpha/: never found."""
     pb = world.pb.pk
     appointment = AppointmentFactory(patient=world.pb).pk
+    appointment_request = AppointmentRequestFactory(patient=world.pb).pk
     provider = ProviderFactory(clinic=world.clinic_b).pk
     product = ProductFactory(clinic=world.clinic_b).pk
     order = place_order(world, patient=world.pb).pk
@@ -197,6 +218,10 @@ def test_another_clinics_records_are_404_under_the_staffs_own_clinic(world):
         ("get", f"/staff/alpha/schedule/week/?provider={provider}"),
         ("get", f"/staff/alpha/schedule/book/?provider={provider}"),
         ("post", f"/staff/alpha/appointments/{appointment}/cancel/"),
+        ("get", f"/staff/alpha/appointments/requests/{appointment_request}/book/"),
+        ("post", f"/staff/alpha/appointments/requests/{appointment_request}/book/"),
+        ("get", f"/staff/alpha/appointments/requests/{appointment_request}/decline/"),
+        ("post", f"/staff/alpha/appointments/requests/{appointment_request}/decline/"),
         ("get", f"/staff/alpha/setup/providers/{provider}/"),
         ("get", f"/staff/alpha/products/{product}/"),
         ("post", f"/staff/alpha/products/{product}/stock/"),
@@ -221,6 +246,7 @@ def test_another_clinics_records_are_404_under_the_staffs_own_clinic(world):
     world.pb.refresh_from_db()
     assert (world.pb.portal_status, Order.objects.get(pk=order).status) == before
     assert world.owner_b.staff_memberships.filter(pk=membership).exists()
+    assert AppointmentRequest.objects.get(pk=appointment_request).status == AppointmentRequestStatus.PENDING
 
 
 @pytest.fixture

@@ -76,6 +76,9 @@ PAGES: dict[str, Words] = {
     "portal.appointment.calendar_file": Words(
         _("Downloaded an appointment to a calendar"), _("Downloaded an appointment to your calendar")
     ),
+    "portal.appointment.cancel": Words(
+        _("Opened an appointment to cancel it in the portal"), _("Opened an appointment to cancel it")
+    ),
     "portal.access_history": Words(_("Viewed who viewed the record"), _("Viewed who viewed your record")),
 }
 
@@ -109,6 +112,14 @@ ACTIONS: dict[str, Words] = {
     "scheduling.appointment.booked": Words(_("Booked %(appointment)s")),
     "scheduling.appointment.updated": Words(_("Changed %(appointment)s")),
     "scheduling.appointment.cancellation_emailed": Words(_("Emailed that %(appointment)s was cancelled")),
+    "scheduling.appointment.cancelled_by_patient": Words(
+        _("Cancelled %(appointment)s in the portal"), _("Cancelled %(appointment)s")
+    ),
+    "scheduling.appointment_request.created": Words(
+        _("Requested an appointment in the portal"), _("Requested an appointment")
+    ),
+    "scheduling.appointment_request.decline_emailed": Words(_("Emailed that an appointment request was declined")),
+    "scheduling.request_queue.viewed": Words(_("Viewed the appointment requests")),
     "scheduling.appointment.reminder_sent": Words(_("Emailed a reminder of %(appointment)s")),
     "scheduling.appointment.reminder_not_sent": Words(_("Had no one to remind of %(appointment)s")),
     "scheduling.reminders.turned_on": Words(_("Turned on appointment reminders")),
@@ -180,6 +191,7 @@ MACHINE_SUBJECTS: dict[str, Words] = {
     "orders.order.payment": Words(_("Marked the payment of %(order)s “%(state)s”")),
     "orders.order.approval": Words(_("Marked %(order)s “%(state)s”")),
     "scheduling.appointment.status": Words(_("Marked %(appointment)s “%(state)s”")),
+    "scheduling.appointment_request.status": Words(_("Marked an appointment request “%(state)s”")),
     "payments.payment.status": Words(_("Marked %(payment)s “%(state)s”")),
     "payments.provider_event.status": Words(_("Marked a payment provider's message “%(state)s”")),
     "payments.issue.status": Words(_("Marked a payment that needed attention “%(state)s”")),
@@ -317,7 +329,13 @@ KINDS: list[Kind] = [
     Kind(
         "appointments",
         _("Appointments"),
-        _codes("scheduling.appointment.", "scheduling.schedule.", "scheduling.reminders."),
+        _codes(
+            "scheduling.appointment.",
+            "scheduling.appointment_request.",
+            "scheduling.request_queue.",
+            "scheduling.schedule.",
+            "scheduling.reminders.",
+        ),
     ),
     Kind("documents", _("Documents and signatures"), _codes("documents.")),
     Kind("orders", _("Orders and payments"), _codes("orders.", "payments.")),

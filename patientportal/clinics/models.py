@@ -41,6 +41,11 @@ def validate_reminder_hours(value: object) -> None:
         )
 
 
+# Patients may cancel a visit in the portal up to this many hours before it (scheduling.policy).
+DEFAULT_CANCELLATION_WINDOW_HOURS = 24
+CANCELLATION_WINDOW_RANGE = (0, 14 * 24)
+
+
 def validate_add_ons(value: object) -> None:
     allowed = set(AddOn.values)
     if not isinstance(value, list) or any(item not in allowed for item in value):
@@ -74,6 +79,21 @@ class Clinic(models.Model):
         blank=True,
         validators=[validate_reminder_hours],
         help_text=_("When patients are emailed a reminder of a visit, in hours before it; none for no reminders."),
+    )
+    # Appointment policy (scheduling.policy): until when patients cancel in the portal (an
+    # appointment type can also refuse online cancelling), and whether they may ask for visits.
+    cancellation_window_hours = models.PositiveIntegerField(
+        _("patients may cancel online up to (hours before the visit)"),
+        default=DEFAULT_CANCELLATION_WINDOW_HOURS,
+        validators=[MinValueValidator(CANCELLATION_WINDOW_RANGE[0]), MaxValueValidator(CANCELLATION_WINDOW_RANGE[1])],
+        help_text=_("Later, the portal asks patients to call or write to the clinic. 0 means until the visit starts."),
+    )
+    accepts_appointment_requests = models.BooleanField(
+        _("accept appointment requests"),
+        default=False,
+        help_text=_(
+            "Patients may ask for a visit or a new time in the portal; your team books or declines each request."
+        ),
     )
     # How patients reach the clinic: shown wherever the portal or an email says "contact the
     # clinic". All optional (clinics made before these existed have none); checked by the forms

@@ -2,6 +2,7 @@ from django.urls import path
 
 from patientportal.portal import (
     access_history_views,
+    appointment_request_views,
     appointment_views,
     document_views,
     order_views,
@@ -21,6 +22,22 @@ urlpatterns = [
         "appointments/<int:appointment_id>/calendar.ics",
         appointment_views.appointment_calendar_file,
         name="appointment_calendar_file",
+    ),
+    path("appointments/<int:appointment_id>/cancel/", appointment_views.appointment_cancel, name="appointment_cancel"),
+    path(
+        "appointments/<int:appointment_id>/reschedule/",
+        appointment_request_views.appointment_reschedule,
+        name="appointment_reschedule",
+    ),
+    path(
+        "appointments/requests/new/",
+        appointment_request_views.appointment_request_new,
+        name="appointment_request_new",
+    ),
+    path(
+        "appointments/requests/<int:request_id>/withdraw/",
+        appointment_request_views.appointment_request_withdraw_view,
+        name="appointment_request_withdraw",
     ),
     path("shop/", shop_views.shop, name="shop"),
     path("shop/<int:product_id>/", shop_views.product_detail, name="product_detail"),

@@ -30,6 +30,15 @@ NOT_UPCOMING_STATUSES = frozenset({S.CANCELLED, S.NO_SHOW, S.COMPLETED})
 # Over, whatever the clock says: shown under Past even when the start time is still ahead.
 FINISHED_STATUSES = frozenset({S.NO_SHOW, S.COMPLETED})
 
+
+class CancelledBy(models.TextChoices):
+    """Who cancelled an appointment: the clinic (staff) or the patient in the portal. Empty while
+    the appointment is not cancelled."""
+
+    CLINIC = "clinic", _("The clinic")
+    PATIENT = "patient", _("The patient")
+
+
 # Reminders (and booking and change emails) go only for visits still expected: not for
 # cancelled ones, no-shows, or a patient already checked in.
 REMINDED_STATUSES = frozenset({S.SCHEDULED, S.CONFIRMED})
@@ -45,6 +54,39 @@ class ReminderOutcome(models.TextChoices):
     SUPERSEDED = "superseded", _("Replaced by a later reminder")
     # Nobody to tell: no email address, or everyone turned reminders off.
     NOBODY = "nobody", _("No one to send it to")
+
+
+class AppointmentRequestStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for the clinic")
+    BOOKED = "booked", _("Booked")
+    DECLINED = "declined", _("Declined")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+R = AppointmentRequestStatus
+# A request waits for the clinic, which books or declines it; the patient may withdraw it while it
+# waits. All three answers are final: a new wish is a new request.
+APPOINTMENT_REQUEST_TRANSITIONS: dict[str, frozenset[str]] = {
+    R.PENDING: frozenset({R.BOOKED, R.DECLINED, R.WITHDRAWN}),
+    R.BOOKED: frozenset(),
+    R.DECLINED: frozenset(),
+    R.WITHDRAWN: frozenset(),
+}
+
+REQUEST_BADGES: dict[str, str] = {
+    R.PENDING: "info",
+    R.BOOKED: "success",
+    R.DECLINED: "danger",
+    R.WITHDRAWN: "neutral",
+}
+
+
+class DayPart(models.TextChoices):
+    """A preferred time of day, in the clinic's time zone (the hours are said on the form)."""
+
+    MORNING = "morning", _("Morning (8 AM – 12 PM)")
+    AFTERNOON = "afternoon", _("Afternoon (12 – 5 PM)")
+    EVENING = "evening", _("Evening (5 – 8 PM)")
 
 
 STATUS_BADGES: dict[str, str] = {

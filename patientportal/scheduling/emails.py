@@ -1,5 +1,6 @@
 """Emails to the patient about an appointment: booked, changed (saying what changed),
-cancelled by the clinic, and reminders. Each goes to the record's own address and to every
+cancelled (by the clinic, or confirming the patient's own cancellation), reminders, and a declined
+appointment request. Each goes to the record's own address and to every
 account that can use the record in the portal (a parent for a child), one email each, with the
 appointment's .ics attached, through the email deliveries (`core.emails`, queued in the
 caller's transaction, retried). They say what a visit needs — type, time in the clinic's
@@ -25,7 +26,8 @@ from patientportal.patients.links import record_link_query
 from patientportal.patients.models import Patient
 from patientportal.patients.selectors import portal_users_for_patient
 from patientportal.scheduling.calendar import alarm_before, appointment_ics
-from patientportal.scheduling.models import Appointment, Location, ReminderPreference
+from patientportal.scheduling.models import Appointment, AppointmentRequest, Location, ReminderPreference
+from patientportal.scheduling.windows import windows_from_json
 
 
 class AppointmentEmail(StrEnum):
@@ -209,5 +211,31 @@ def appointment_email_send(
             # Only an account can follow a link into the portal (and turn reminders off there).
             context={**context, "url": portal_url if recipient.user else ""},
             attachments=[attachment],
+        )
+    return len(recipients)
+
+
+def request_declined_email_send(*, appointment_request: AppointmentRequest) -> int:
+    """Tell everyone who is told of the record's visits that the clinic declined a request, with
+    the clinic's message and contact (no calendar file: nothing was booked). Returns how many were queued."""
+    patient = appointment_request.patient
+    clinic = appointment_request.clinic
+    recipients = appointment_recipients(patient=patient, reminder=False)
+    portal_url = settings.SITE_URL + reverse("portal:appointments") + record_link_query(patient.pk)
+    context = {
+        "clinic": clinic,
+        "patient": patient,
+        "appointment_request": appointment_request,
+        "windows": windows_from_json(appointment_request.windows),
+        "reschedule_when": (
+            local_when(appointment_request.reschedule_of.starts_at, clinic) if appointment_request.reschedule_of else ""
+        ),
+    }
+    for recipient in recipients:
+        queue_templated_email(
+            template_prefix="scheduling/email/appointment_request_declined",
+            to=recipient.email,
+            about=appointment_request,
+            context={**context, "url": portal_url if recipient.user else ""},
         )
     return len(recipients)

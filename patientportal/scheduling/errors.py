@@ -16,6 +16,18 @@ class SchedulingError(Exception):
         "no_show_before_the_time": _(
             "This visit starts at %(time)s: it can be marked a no-show once that time has passed."
         ),
+        # Cancelling in the portal (scheduling.policy)
+        "cancel_not_online": _("Appointments of this type cannot be cancelled online."),
+        "cancel_too_late": _("Appointments can be cancelled online only up to %(hours)s hours before they start."),
+        "cancel_not_upcoming": _("This appointment is no longer ahead, so it cannot be cancelled."),
+        # Appointment requests
+        "requests_closed": _("The clinic does not take appointment requests in the portal."),
+        "request_invalid_transition": _("A request that is %(current)s cannot be changed to %(wanted)s."),
+        "too_many_requests": _(
+            "You already have %(most)s requests waiting for the clinic. Wait for an answer or withdraw one."
+        ),
+        "reschedule_pending": _("A new time for this appointment is already requested."),
+        "reschedule_not_upcoming": _("This appointment is no longer ahead, so a new time cannot be requested."),
     }
 
     def __init__(self, code: str, **params: object) -> None:

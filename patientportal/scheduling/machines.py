@@ -1,9 +1,14 @@
-"""An appointment's state machine, moved only by `audit.transitions.transition`."""
+"""An appointment's and an appointment request's state machines, moved only by `audit.transitions.transition`."""
 
 from patientportal.audit.transitions import Machine
-from patientportal.scheduling.choices import APPOINTMENT_TRANSITIONS, AppointmentStatus
+from patientportal.scheduling.choices import (
+    APPOINTMENT_REQUEST_TRANSITIONS,
+    APPOINTMENT_TRANSITIONS,
+    AppointmentRequestStatus,
+    AppointmentStatus,
+)
 from patientportal.scheduling.errors import SchedulingError
-from patientportal.scheduling.models import Appointment
+from patientportal.scheduling.models import Appointment, AppointmentRequest
 
 APPOINTMENT_STATUS = Machine(
     name="scheduling.appointment.status",
@@ -13,5 +18,16 @@ APPOINTMENT_STATUS = Machine(
     table=APPOINTMENT_TRANSITIONS,
     refuse=lambda machine, current, wanted: SchedulingError(
         "invalid_transition", current=machine.label(current).lower(), wanted=machine.label(wanted).lower()
+    ),
+)
+
+APPOINTMENT_REQUEST_STATUS = Machine(
+    name="scheduling.appointment_request.status",
+    model=AppointmentRequest,
+    field="status",
+    states=AppointmentRequestStatus,
+    table=APPOINTMENT_REQUEST_TRANSITIONS,
+    refuse=lambda machine, current, wanted: SchedulingError(
+        "request_invalid_transition", current=machine.label(current).lower(), wanted=machine.label(wanted).lower()
     ),
 )

@@ -8,7 +8,16 @@ from django.utils.translation import gettext_lazy as _
 from patientportal.clinics.contact import tel_uri, validate_phone
 from patientportal.clinics.models import Clinic
 from patientportal.patients.models import Patient
-from patientportal.scheduling.choices import STATUS_BADGES, TYPE_COLOURS, AppointmentStatus, ReminderOutcome
+from patientportal.scheduling.choices import (
+    REQUEST_BADGES,
+    STATUS_BADGES,
+    TYPE_COLOURS,
+    AppointmentRequestStatus,
+    AppointmentStatus,
+    CancelledBy,
+    ReminderOutcome,
+)
+from patientportal.scheduling.windows import Window, windows_from_json
 
 MIN_DURATION = 5
 MAX_DURATION = 8 * 60
@@ -77,6 +86,11 @@ class AppointmentType(models.Model):
         _("duration (minutes)"), validators=[MinValueValidator(MIN_DURATION), MaxValueValidator(MAX_DURATION)]
     )
     colour = models.CharField(_("colour"), max_length=7, choices=TYPE_COLOURS, default=TYPE_COLOURS[0][0])
+    patients_may_cancel = models.BooleanField(
+        _("patients may cancel online"),
+        default=True,
+        help_text=_("Within the clinic's cancellation window. Off: patients are asked to contact the clinic."),
+    )
     active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -139,6 +153,8 @@ class Appointment(models.Model):
     status_changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # Who cancelled (with status_changed_at/by, when and which account); empty unless cancelled.
+    cancelled_by = models.CharField(max_length=10, choices=CancelledBy.choices, blank=True, default="")
 
     objects = AppointmentQuerySet.as_manager()
 
@@ -162,6 +178,82 @@ class Appointment(models.Model):
     @property
     def badge(self) -> str:
         return STATUS_BADGES[self.status]
+
+
+class AppointmentRequestQuerySet(models.QuerySet["AppointmentRequest"]):
+    def for_clinic(self, clinic: Clinic) -> "AppointmentRequestQuerySet":
+        return self.filter(clinic=clinic)
+
+    def for_patient(self, patient: Patient) -> "AppointmentRequestQuerySet":
+        return self.filter(patient=patient)
+
+    def with_related(self) -> "AppointmentRequestQuerySet":
+        return self.select_related("appointment_type", "provider", "location", "reschedule_of", "appointment")
+
+
+class AppointmentRequest(models.Model):
+    """A patient's wish for a visit (or for a new time for `reschedule_of`), answered by the clinic:
+    booked (`appointment` is the visit) or declined with a message; the patient may withdraw it while
+    it waits. `windows` are two or three preferred times, each a day and a part of the day in the
+    clinic's time zone: [{"day": "2030-03-04", "part": "morning"}, …] (scheduling.policy)."""
+
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+", db_index=False)
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+", db_index=False)
+    appointment_type = models.ForeignKey(AppointmentType, on_delete=models.PROTECT, related_name="+")
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    reschedule_of = models.ForeignKey(
+        Appointment, on_delete=models.PROTECT, null=True, blank=True, related_name="reschedule_requests"
+    )
+    windows = models.JSONField(_("preferred times"))
+    reason = models.CharField(_("reason for the visit"), max_length=300, blank=True)
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=AppointmentRequestStatus.choices,
+        default=AppointmentRequestStatus.PENDING,
+    )
+    appointment = models.ForeignKey(
+        Appointment, on_delete=models.PROTECT, null=True, blank=True, related_name="+", help_text="The visit booked."
+    )
+    decline_message = models.TextField(_("message to the patient"), blank=True, max_length=1000)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+    status_changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    objects = AppointmentRequestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            # The staff queue (a clinic's waiting requests, oldest first) and its count on the home page.
+            models.Index(fields=["clinic", "status", "created_at"], name="appointment_request_queue"),
+            # The patient's requests on the portal's Appointments page, newest first.
+            models.Index(fields=["patient", "-created_at"], name="appointment_request_patient"),
+        ]
+        constraints = [
+            # One waiting request for a new time per appointment (a second click makes none).
+            models.UniqueConstraint(
+                fields=["reschedule_of"],
+                condition=models.Q(status=AppointmentRequestStatus.PENDING),
+                name="one_pending_reschedule_per_appointment",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Appointment request {self.pk}"
+
+    @property
+    def badge(self) -> str:
+        return REQUEST_BADGES[self.status]
+
+    @property
+    def window_list(self) -> list[Window]:
+        return windows_from_json(self.windows)
 
 
 class AppointmentReminder(models.Model):

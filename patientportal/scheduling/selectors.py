@@ -13,10 +13,12 @@ from patientportal.scheduling.choices import (
     FINISHED_STATUSES,
     FREEING_STATUSES,
     NOT_UPCOMING_STATUSES,
+    AppointmentRequestStatus,
     AppointmentStatus,
 )
 from patientportal.scheduling.models import (
     Appointment,
+    AppointmentRequest,
     AppointmentType,
     Location,
     Provider,
@@ -204,3 +206,58 @@ def booking_choices(*, clinic: Clinic) -> dict[str, QuerySet[SetupItem]]:
 def reminders_on(*, patient: Patient, user: User) -> bool:
     """Whether this account gets appointment reminders for this record (yes until turned off)."""
     return not ReminderPreference.objects.filter(patient=patient, user=user, reminders=False).exists()
+
+
+# How far back the portal lists requests already answered (waiting ones are always listed).
+ANSWERED_REQUESTS_SHOWN_DAYS = 60
+REQUESTS_SHOWN = 10
+
+
+def requests_for_patient(*, patient: Patient, now: datetime.datetime) -> list[AppointmentRequest]:
+    """The record's requests for the portal: every waiting one and those answered in the last
+    ANSWERED_REQUESTS_SHOWN_DAYS days, newest first, at most REQUESTS_SHOWN; one query."""
+    since = now - datetime.timedelta(days=ANSWERED_REQUESTS_SHOWN_DAYS)
+    return list(
+        AppointmentRequest.objects.for_patient(patient)
+        .with_related()
+        .filter(Q(status=AppointmentRequestStatus.PENDING) | Q(created_at__gte=since))
+        .order_by("-created_at", "-id")[:REQUESTS_SHOWN]
+    )
+
+
+def request_queue(*, clinic: Clinic) -> QuerySet[AppointmentRequest]:
+    """The clinic's waiting requests, oldest first, with their patients (the staff queue)."""
+    return (
+        AppointmentRequest.objects.for_clinic(clinic)
+        .filter(status=AppointmentRequestStatus.PENDING)
+        .with_related()
+        .select_related("patient")
+        .order_by("created_at", "id")
+    )
+
+
+def pending_request_count(*, clinic: Clinic, up_to: int) -> int:
+    """How many requests wait for the clinic, counting no further than `up_to` + 1."""
+    waiting = AppointmentRequest.objects.for_clinic(clinic).filter(status=AppointmentRequestStatus.PENDING)
+    return waiting.order_by().values("pk")[: up_to + 1].count()
+
+
+def appointment_request_get_for_clinic(*, clinic: Clinic, request_id: int) -> AppointmentRequest:
+    try:
+        found = (
+            AppointmentRequest.objects.for_clinic(clinic).with_related().select_related("patient").get(pk=request_id)
+        )
+    except AppointmentRequest.DoesNotExist:
+        raise Http404 from None
+    found.clinic = clinic
+    found.patient.clinic = clinic
+    return found
+
+
+def appointment_request_get_for_patient(*, patient: Patient, request_id: int) -> AppointmentRequest:
+    try:
+        found = AppointmentRequest.objects.for_patient(patient).with_related().get(pk=request_id)
+    except AppointmentRequest.DoesNotExist:
+        raise Http404 from None
+    found.patient = patient
+    return found

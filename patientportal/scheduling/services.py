@@ -9,19 +9,26 @@ import zoneinfo
 from collections.abc import Mapping, Sequence
 from typing import TypeVar
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
 
 from patientportal.accounts.models import User
 from patientportal.audit import services as audit
 from patientportal.audit.transitions import transition
 from patientportal.clinics.models import Clinic
+from patientportal.notifications.choices import NotificationKind
+from patientportal.notifications.services import notify_staff
 from patientportal.patients.models import Patient
 from patientportal.scheduling.choices import (
     APPOINTMENT_TRANSITIONS,
     FREEING_STATUSES,
     REMINDED_STATUSES,
+    AppointmentRequestStatus,
     AppointmentStatus,
+    CancelledBy,
 )
 from patientportal.scheduling.emails import (
     NOTIFIED_FIELDS,
@@ -32,17 +39,19 @@ from patientportal.scheduling.emails import (
     snapshot,
 )
 from patientportal.scheduling.errors import SchedulingError
-from patientportal.scheduling.machines import APPOINTMENT_STATUS
+from patientportal.scheduling.machines import APPOINTMENT_REQUEST_STATUS, APPOINTMENT_STATUS
 from patientportal.scheduling.models import (
     MAX_DURATION,
     MIN_DURATION,
     Appointment,
+    AppointmentRequest,
     AppointmentType,
     Location,
     Provider,
     ReminderPreference,
     SetupItem,
 )
+from patientportal.scheduling.policy import patient_cancel_refusal
 from patientportal.scheduling.reminders import reminders_cover
 
 APPOINTMENT_EDITABLE_FIELDS = (
@@ -231,29 +240,99 @@ def appointment_update(*, appointment: Appointment, changes: Mapping[str, object
 
 @transaction.atomic
 def appointment_set_status(*, appointment: Appointment, to: str, actor: User) -> Appointment:
-    """Move the status along APPOINTMENT_TRANSITIONS, recording who and when. A visit still
-    ahead that is cancelled is emailed to the patient as cancelled by the clinic."""
+    """Move the status along APPOINTMENT_TRANSITIONS, recording who and when (staff: a
+    cancellation is the clinic's). A visit still ahead that is cancelled is emailed to the patient
+    as cancelled by the clinic."""
     locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
     now = timezone.now()
+    fields: dict[str, object] = {"status_changed_at": now, "status_changed_by": actor, "updated_at": now}
+    if to == AppointmentStatus.CANCELLED:
+        fields["cancelled_by"] = CancelledBy.CLINIC
+    transition(machine=APPOINTMENT_STATUS, obj=locked, to=to, actor=actor, fields=fields)
+    if to == AppointmentStatus.CANCELLED:
+        _tell_patient_of_cancellation(locked, actor)
+    return locked
+
+
+def _tell_patient_of_cancellation(appointment: Appointment, actor: User) -> int:
+    emails = _tell_patient(appointment, AppointmentEmail.CANCELLED)
+    if emails:
+        audit.record(
+            action="scheduling.appointment.cancellation_emailed",
+            actor=actor,
+            clinic=appointment.clinic,
+            patient=appointment.patient,
+            obj=appointment,
+            metadata={"emails": emails},
+        )
+    return emails
+
+
+@transaction.atomic
+def appointment_cancel_by_patient(*, appointment: Appointment, actor: User) -> Appointment:
+    """The patient (or an account sharing the record) cancels a visit in the portal, within the
+    clinic's policy (scheduling.policy: the type allows it and the window has not closed), checked
+    again under the row lock. Recorded as cancelled by the patient (history, audit event
+    `scheduling.appointment.cancelled_by_patient`); everyone told of the record's visits gets the
+    confirmation with the .ics. A request for a new time of this visit that still waits is withdrawn.
+    The one place to add what else should happen when a patient cancels (e.g. telling the staff)."""
+    locked = Appointment.objects.select_for_update().select_related("appointment_type", "clinic").get(pk=appointment.pk)
+    now = timezone.now()
+    refusal = patient_cancel_refusal(appointment=locked, clinic=locked.clinic, now=now)
+    if refusal == "cancel_too_late":
+        raise SchedulingError(refusal, hours=locked.clinic.cancellation_window_hours)
+    if refusal:
+        raise SchedulingError(refusal)
     transition(
         machine=APPOINTMENT_STATUS,
         obj=locked,
-        to=to,
+        to=AppointmentStatus.CANCELLED,
         actor=actor,
-        fields={"status_changed_at": now, "status_changed_by": actor, "updated_at": now},
+        fields={"status_changed_at": now, "status_changed_by": actor, "cancelled_by": CancelledBy.PATIENT},
+        audit_action="scheduling.appointment.cancelled_by_patient",
     )
-    if to == AppointmentStatus.CANCELLED:
-        emails = _tell_patient(locked, AppointmentEmail.CANCELLED)
-        if emails:
-            audit.record(
-                action="scheduling.appointment.cancellation_emailed",
-                actor=actor,
-                clinic=locked.clinic,
-                patient=locked.patient,
-                obj=locked,
-                metadata={"emails": emails},
-            )
+    _withdraw_reschedule_requests(locked, actor)
+    _tell_patient_of_cancellation(locked, actor)
+    appointment_notify_staff(
+        locked.clinic,
+        NotificationKind.APPOINTMENT_CANCELLED_BY_PATIENT,
+        url=reverse("staff:patient_appointments", args=[locked.clinic.slug, locked.patient_id]),
+        actor=actor,
+        starts_at=locked.starts_at,
+    )
     return locked
+
+
+def appointment_notify_staff(
+    clinic: Clinic, kind: str, *, url: str, actor: User, starts_at: datetime.datetime | None = None
+) -> None:
+    """Tell the clinic's staff that a patient asked for a visit or cancelled one. The title names
+    neither the patient nor the type of visit (health information): only, for a cancellation, the
+    freed time in the clinic's time zone, which is what the front desk acts on."""
+    with translation.override(settings.LANGUAGE_CODE), timezone.override(clinic.zone):
+        if kind == NotificationKind.APPOINTMENT_REQUESTED:
+            title = _("A patient asked for an appointment")
+        else:
+            assert starts_at is not None
+            local = timezone.localtime(starts_at)
+            title = _("A patient cancelled the appointment of %(when)s") % {
+                "when": f"{formats.date_format(local, 'D N j, P')} {local.tzname()}"
+            }
+    notify_staff(clinic, kind, title=title, url=url, exclude=actor)
+
+
+def _withdraw_reschedule_requests(appointment: Appointment, actor: User) -> None:
+    for waiting in AppointmentRequest.objects.select_for_update().filter(
+        reschedule_of=appointment, status=AppointmentRequestStatus.PENDING
+    ):
+        transition(
+            machine=APPOINTMENT_REQUEST_STATUS,
+            obj=waiting,
+            to=AppointmentRequestStatus.WITHDRAWN,
+            actor=actor,
+            fields={"status_changed_at": timezone.now(), "status_changed_by": actor},
+            note="The appointment was cancelled.",
+        )
 
 
 def appointment_cancel(*, appointment: Appointment, actor: User) -> Appointment:

@@ -1,6 +1,6 @@
 """The clinic settings page: how patients reach the clinic, the clinic's time zone, tax rate and
-unpaid-order delay, and its appointment reminder times. Three forms in one <form>, each in its
-own fieldset."""
+unpaid-order delay, its appointment reminder times and its appointment policy. Four forms in one
+<form>, each in its own fieldset."""
 
 import zoneinfo
 from decimal import Decimal
@@ -133,3 +133,19 @@ class ClinicRemindersForm(forms.Form):
     def changes(self) -> dict[str, object]:
         hours = [self.cleaned_data[name] for name in REMINDER_FIELDS if self.cleaned_data[name] is not None]
         return {"appointment_reminder_hours": sorted(hours, reverse=True)}
+
+
+class ClinicPolicyForm(forms.ModelForm[Clinic]):
+    """Until when patients cancel online, and whether they may request visits in the portal."""
+
+    class Meta:
+        model = Clinic
+        fields = ["cancellation_window_hours", "accepts_appointment_requests"]
+        labels = {
+            "cancellation_window_hours": _("Patients may cancel online up to (hours before the visit)"),
+            "accepts_appointment_requests": _("Accept appointment requests"),
+        }
+        widgets = {"cancellation_window_hours": forms.NumberInput(attrs={"inputmode": "numeric", "step": 1})}
+
+    def changes(self) -> dict[str, object]:
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}

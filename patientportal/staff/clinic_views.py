@@ -1,5 +1,5 @@
 """The clinic settings page (owners and admins): contact details, time zone, tax rate,
-unpaid-order delay and appointment reminder times. The plan and add-ons stay the operator's."""
+unpaid-order delay, appointment reminder times and appointment policy. The plan and add-ons stay the operator's."""
 
 import copy
 
@@ -14,7 +14,7 @@ from patientportal.clinics.choices import CLINIC_SETTINGS_ROLES
 from patientportal.clinics.errors import ClinicError
 from patientportal.clinics.services import clinic_settings_update
 from patientportal.staff.access import StaffRequest, staff_view
-from patientportal.staff.clinic_forms import ClinicContactForm, ClinicRemindersForm, ClinicRulesForm
+from patientportal.staff.clinic_forms import ClinicContactForm, ClinicPolicyForm, ClinicRemindersForm, ClinicRulesForm
 
 
 @require_http_methods(["GET", "POST"])
@@ -26,11 +26,12 @@ def clinic_settings(request: StaffRequest) -> HttpResponse:
     contact = ClinicContactForm(data, instance=copy.copy(clinic))
     rules = ClinicRulesForm(data, instance=copy.copy(clinic))
     reminders = ClinicRemindersForm(data, instance=clinic)
-    if data is not None and all([contact.is_valid(), rules.is_valid(), reminders.is_valid()]):
+    policy = ClinicPolicyForm(data, instance=copy.copy(clinic))
+    if data is not None and all([contact.is_valid(), rules.is_valid(), reminders.is_valid(), policy.is_valid()]):
         try:
             clinic_settings_update(
                 clinic=clinic,
-                changes={**contact.changes(), **rules.changes(), **reminders.changes()},
+                changes={**contact.changes(), **rules.changes(), **reminders.changes(), **policy.changes()},
                 actor=request.user,
             )
         except ClinicError:  # the role was taken away since the page checked it
@@ -40,5 +41,5 @@ def clinic_settings(request: StaffRequest) -> HttpResponse:
     return render(
         request,
         "staff/clinic_settings.html",
-        {"contact_form": contact, "rules_form": rules, "reminders_form": reminders},
+        {"contact_form": contact, "rules_form": rules, "reminders_form": reminders, "policy_form": policy},
     )

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from patientportal.staff import (
+    appointment_request_views,
     audit_views,
     catalog_views,
     clinic_views,
@@ -76,6 +77,21 @@ urlpatterns = [
         "<slug:clinic_slug>/patients/<int:patient_id>/appointments/new/",
         scheduling_views.appointment_create,
         name="appointment_create",
+    ),
+    path(
+        "<slug:clinic_slug>/appointments/requests/",
+        appointment_request_views.request_queue,
+        name="appointment_request_queue",
+    ),
+    path(
+        "<slug:clinic_slug>/appointments/requests/<int:request_id>/book/",
+        appointment_request_views.request_book,
+        name="appointment_request_book",
+    ),
+    path(
+        "<slug:clinic_slug>/appointments/requests/<int:request_id>/decline/",
+        appointment_request_views.request_decline,
+        name="appointment_request_decline",
     ),
     path(
         "<slug:clinic_slug>/appointments/<int:appointment_id>/edit/",

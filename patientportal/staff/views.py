@@ -22,7 +22,11 @@ from patientportal.patients.choices import InvitationStatus
 from patientportal.patients.models import Patient
 from patientportal.payments.issues import ISSUE_ROLES
 from patientportal.payments.selectors import payment_issue_count
-from patientportal.scheduling.selectors import appointments_for_patient_staff, booked_count_for_day
+from patientportal.scheduling.selectors import (
+    appointments_for_patient_staff,
+    booked_count_for_day,
+    pending_request_count,
+)
 from patientportal.staff.access import StaffRequest, staff_view
 from patientportal.staff.forms import (
     InvitationSendForm,
@@ -64,6 +68,7 @@ def home(request: StaffRequest) -> HttpResponse:
             "patients_up_to": HOME_PATIENTS_UP_TO,
             "today_count": booked_count_for_day(clinic=clinic, day=today, up_to=HOME_COUNTS_UP_TO),
             "low_stock_count": low_stock_count(clinic=clinic),
+            "request_count": pending_request_count(clinic=clinic, up_to=HOME_COUNTS_UP_TO),
             "order_counts": queue_counts(clinic=clinic, up_to=HOME_COUNTS_UP_TO),
             "counts_up_to": HOME_COUNTS_UP_TO,
             "attention_count": attention_count(request),

@@ -124,3 +124,25 @@ def test_the_demo_clinic_owner_has_notifications_a_restricted_order_among_them(c
     client.force_login(owner.user)
     page = client.get(f"/staff/{owner.clinic.slug}/notifications/").text
     assert waiting.title in page
+
+
+def test_the_demo_clinic_has_a_policy_requests_in_its_queue_and_a_visit_maria_can_cancel(capsys):
+    from django.utils import timezone
+
+    from patientportal.scheduling.choices import AppointmentRequestStatus
+    from patientportal.scheduling.models import Appointment, AppointmentRequest
+    from patientportal.scheduling.policy import patient_cancel_refusal
+
+    call_command("seed_demo")
+    call_command("seed_demo")  # idempotent: still two requests
+    riverside = Clinic.objects.get(slug="riverside")
+    assert (riverside.cancellation_window_hours, riverside.accepts_appointment_requests) == (24, True)
+    waiting = AppointmentRequest.objects.filter(clinic=riverside, status=AppointmentRequestStatus.PENDING)
+    assert sorted((item.patient.first_name, item.reschedule_of_id is not None) for item in waiting) == [
+        ("Chen", True),
+        ("Maria", False),
+    ]
+    now = timezone.now()
+    marias = Appointment.objects.filter(clinic=riverside, patient__first_name="Maria", starts_at__gt=now)
+    refusals = {patient_cancel_refusal(appointment=item, clinic=riverside, now=now) for item in marias}
+    assert None in refusals and "cancel_not_online" in refusals  # one she can cancel, one she must call about

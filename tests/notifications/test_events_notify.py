@@ -1,9 +1,13 @@
 """The real transitions notify the clinic, in the transaction of the event: a restricted order
 placed, an order paid (by the patient, or captured when staff approve), a document signed, an
-email given up on. An order without restricted items waits for no one: no approval notice."""
+email given up on, a patient's appointment request or cancellation. An order without restricted
+items waits for no one: no approval notice."""
+
+import datetime
 
 import pytest
 from django.db import transaction
+from django.utils import timezone
 
 from patientportal.core.choices import DeliveryStatus
 from patientportal.core.deliveries import delivery_attempt_failed, delivery_create
@@ -12,11 +16,15 @@ from patientportal.notifications.models import Notification
 from patientportal.orders.choices import PaymentStatus
 from patientportal.orders.models import Order
 from patientportal.payments.authorisations import order_approve
+from patientportal.scheduling.requests import appointment_request_create
+from patientportal.scheduling.services import appointment_cancel_by_patient
 from tests.documents.helpers import upload
 from tests.documents.test_signing import sign
 from tests.notifications.helpers import told
 from tests.orders.helpers import pay, place_order
 from tests.payments.helpers import authorise, restricted_order
+from tests.scheduling.helpers import book, setup_for
+from tests.scheduling.test_appointment_requests import WINDOWS
 
 pytestmark = pytest.mark.django_db
 
@@ -112,3 +120,31 @@ def test_a_notification_email_given_up_on_is_not_announced_by_another(world):
     delivery = queue(to=A, about=notice)
     delivery_attempt_failed(delivery, error="SMTPRecipientsRefused 550", permanent=True)
     assert not Notification.objects.filter(kind=NotificationKind.EMAIL_UNDELIVERED).exists()
+
+
+def test_a_patients_request_and_cancellation_tell_the_front_desk_without_the_visits_details(world, monkeypatch):
+    world.clinic_a.accepts_appointment_requests = True
+    world.clinic_a.save()
+    setup = setup_for(world.clinic_a)
+    appointment_request_create(
+        patient=world.p1,
+        appointment_type=setup["type"],
+        windows=WINDOWS,
+        reason="Knee pain when running",
+        actor=world.patient_user_1,
+    )
+    assert told(NotificationKind.APPOINTMENT_REQUESTED) == {A: EmailChoice.DIGEST, S: EmailChoice.INSTANT}
+    assert titles(NotificationKind.APPOINTMENT_REQUESTED) == {
+        ("A patient asked for an appointment", "/staff/alpha/appointments/requests/")
+    }
+
+    # Monday, March 4, 2030, 9:00 AM in New York, cancelled two days before.
+    nine = datetime.datetime(2030, 3, 4, 14, 0, tzinfo=datetime.UTC)
+    appointment = book(world.staff_a, world.p1, setup, nine)
+    monkeypatch.setattr(timezone, "now", lambda: nine - datetime.timedelta(days=2))
+    appointment_cancel_by_patient(appointment=appointment, actor=world.patient_user_1)
+    assert told(NotificationKind.APPOINTMENT_CANCELLED_BY_PATIENT) == {A: EmailChoice.DIGEST, S: EmailChoice.INSTANT}
+    [(title, url)] = titles(NotificationKind.APPOINTMENT_CANCELLED_BY_PATIENT)
+    assert title == "A patient cancelled the appointment of Mon March 4, 9 a.m. EST"
+    assert url == f"/staff/alpha/patients/{world.p1.pk}/appointments/"
+    assert not Notification.objects.exclude(clinic=world.clinic_a).exists()

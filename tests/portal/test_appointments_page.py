@@ -6,9 +6,10 @@ from django.utils import timezone
 from icalendar import Calendar
 
 from patientportal.scheduling.choices import AppointmentStatus
+from patientportal.scheduling.models import Appointment
 from tests.clinics.test_features import all_combinations
 from tests.conftest import client_for
-from tests.factories import AppointmentFactory, LocationFactory, ProviderFactory
+from tests.factories import AppointmentFactory, AppointmentRequestFactory, LocationFactory, ProviderFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -180,13 +181,25 @@ def test_the_appointment_pages_and_dashboard_need_a_fixed_number_of_queries(worl
                 location=location,
                 starts_at=now + sign * datetime.timedelta(hours=index + 1),
             )
+        # requests for new visits and for new times, with their provider, location and visit
+        AppointmentRequestFactory(
+            patient=world.p1,
+            provider=provider,
+            location=location,
+            reschedule_of=Appointment.objects.filter(patient=world.p1).first() if index == 0 else None,
+        )
+    world.clinic_a.accepts_appointment_requests = True
+    world.clinic_a.save()
     client = client_for(world.patient_user_1)
     client.get("/portal/")
     # The clinic has the shop, so the header's cart count adds one query to each page.
-    # session, user, links, count, one page, cancelled list, the account's reminder choice, audit, cart
-    # count (the session is saved at most once a minute: core.middleware.ACTIVITY_PRECISION_SECONDS)
-    with django_assert_num_queries(9):
-        page_of(client, "upcoming")
+    # session, user, links, count, one page, cancelled list, the account's reminder choice, the
+    # requests, audit, cart count (the session is saved at most once a minute:
+    # core.middleware.ACTIVITY_PRECISION_SECONDS)
+    with django_assert_num_queries(10):
+        upcoming = page_of(client, "upcoming")
+    assert len(upcoming.context["appointment_requests"]) == min(count, 10)
+    assert "Withdraw request" in upcoming.text and "Ask for another time" in upcoming.text
     # session, user, links, count, one page, audit, cart count
     with django_assert_num_queries(7):
         page_of(client, "past")

@@ -35,6 +35,8 @@ def settings_form(**overrides) -> dict:
         "first_reminder": "48",
         "second_reminder": "2",
         "third_reminder": "",
+        # The appointment policy as it is (the defaults): tests/staff/test_clinic_appointment_policy.py
+        "cancellation_window_hours": "24",
     }
     return {**data, **overrides}
 

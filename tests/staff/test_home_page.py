@@ -10,7 +10,7 @@ from patientportal.orders.choices import Approval, OrderStatus
 from patientportal.scheduling.choices import AppointmentStatus
 from patientportal.staff import views
 from tests.conftest import client_for
-from tests.factories import AppointmentFactory, PatientFactory
+from tests.factories import AppointmentFactory, AppointmentRequestFactory, PatientFactory
 from tests.staff.test_order_queue import orders_placed_at
 
 pytestmark = pytest.mark.django_db
@@ -57,10 +57,15 @@ def test_the_home_page_needs_the_same_number_of_queries_whatever_the_size(world,
     for minutes in range(size):
         AppointmentFactory(patient=world.p1, starts_at=today_at(world, 8) + datetime.timedelta(minutes=minutes))
     orders_placed_at(world.p1, world.patient_user_1, timezone.now(), size, approval=Approval.AWAITING)
+    AppointmentRequestFactory.create_batch(size, patient=world.p1)
+    world.clinic_a.accepts_appointment_requests = True
+    world.clinic_a.save()
     client = client_for(world.staff_a)
     client.get("/staff/alpha/")
     # session, user, membership with clinic, patients counted, today's appointments
     # counted, products to reorder counted, the four order queues counted in one query
-    # (was 10: the order queues took a query each), the header's unread notifications
-    with django_assert_num_queries(8):
-        client.get("/staff/alpha/")
+    # (was 10: the order queues took a query each), the header's unread notifications, appointment
+    # requests counted
+    with django_assert_num_queries(9):
+        home = client.get("/staff/alpha/")
+    assert home.context["request_count"] == size and "Open the request queue" in home.text

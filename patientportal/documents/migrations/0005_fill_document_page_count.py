@@ -76,11 +76,10 @@ def fill_page_counts(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     atomic = False
 
     dependencies = [
-        ('documents', '0004_document_page_count'),
+        ("documents", "0004_document_page_count"),
     ]
 
     operations = [

@@ -18,6 +18,7 @@ from patientportal.clinics.choices import Role
 from patientportal.clinics.features import AddOn, Feature, Plan, clinic_has_feature
 from patientportal.clinics.models import Clinic, StaffMembership
 from patientportal.clinics.services import clinic_create, clinic_settings_update
+from patientportal.demo.appointment_requests import seed_appointment_policy, seed_requests
 from patientportal.demo.files import demo_pdf, demo_scan_png
 from patientportal.demo.history import record_demo_visits
 from patientportal.demo.images import demo_product_image
@@ -600,6 +601,8 @@ class Command(BaseCommand):
             if not clinic.providers.exists():
                 self._scheduling(clinic, SCHEDULING[slug])
                 self._reminders_on(clinic, operator)
+                seed_appointment_policy(clinic=clinic, operator=operator)
+            seed_requests(clinic=clinic, portal_user_of=portal_user)
             if not clinic.products.exists():
                 self._catalogue(clinic)
             if not Document.objects.for_clinic(clinic).exists():
@@ -921,6 +924,8 @@ class Command(BaseCommand):
             f"    {OPERATOR_EMAIL}",
             "  Invitation and appointment emails (booked, changed, cancelled, a reminder) are in the",
             "  development outbox: /dev/outbox/ (signed in as staff).",
+            "  Appointment requests: Riverside's queue (/staff/riverside/appointments/requests/) has",
+            "  Maria's flu shot and Chen's new time; Maria can cancel her follow-up visit in the portal.",
         ]
         if self.invitation_links:
             lines.append("  Pending invitation links (open in a private window to try accepting):")
