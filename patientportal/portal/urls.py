@@ -1,6 +1,14 @@
 from django.urls import path
 
-from patientportal.portal import access_history_views, appointment_views, document_views, order_views, shop_views, views
+from patientportal.portal import (
+    access_history_views,
+    account_views,
+    appointment_views,
+    document_views,
+    order_views,
+    shop_views,
+    views,
+)
 
 app_name = "portal"
 
@@ -34,5 +42,6 @@ urlpatterns = [
     path("orders/<int:order_id>/", order_views.order_detail, name="order_detail"),
     path("orders/<int:order_id>/pay/", order_views.order_pay, name="order_pay"),
     path("orders/<int:order_id>/confirmation/", order_views.order_confirmation, name="order_confirmation"),
+    path("account/", account_views.account, name="account"),
     path("who-viewed-my-record/", access_history_views.access_history, name="access_history"),
 ]
