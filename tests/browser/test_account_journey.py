@@ -54,6 +54,7 @@ def test_a_patient_adds_a_passkey_from_the_account_page_and_signs_in_with_it(wor
     page.get_by_label("A name for it").fill("Paula's laptop")
     page.get_by_role("button", name="Add a passkey").click()
     expect(page.get_by_role("heading", name="Add a passkey", level=1)).to_be_hidden()
+    check_page(page, "passkey-added")  # allauth shows the recovery codes made with the first second factor
 
     passkey = Authenticator.objects.get(user=world.patient_user_1, type=Authenticator.Type.WEBAUTHN)
     assert passkey.wrap().name == "Paula's laptop" and passkey.wrap().is_passwordless is True
@@ -89,3 +90,10 @@ def test_the_account_steps_look_like_one_page_in_the_staff_area(world, new_page,
     check_page(page, "account-sessions")
     page.goto("/accounts/password/change/")
     check_page(page, "account-password-change")
+
+    page.goto("/staff/alpha/account/")
+    page.get_by_role("link", name="Set up an authenticator app").click()
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Confirm").click()
+    expect(page.get_by_label("Authenticator code")).to_be_visible()
+    check_page(page, "account-totp-setup")
