@@ -14,7 +14,7 @@ _SYSTEMS = (
 
 
 def browser_summary(user_agent: str) -> str:
-    """"Chrome on Windows"; "" when the header names no browser we know (the full text is shown)."""
+    """Browser and system, "Chrome on Windows"; "" when the header names neither (the full text is shown)."""
     browser = next((name for marker, name in _BROWSERS if marker in user_agent), "")
     system = next((name for marker, name in _SYSTEMS if marker in user_agent), "")
     if browser and system:

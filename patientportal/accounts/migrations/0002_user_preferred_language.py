@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='user',
-            name='preferred_language',
-            field=models.CharField(default='en', max_length=10, verbose_name='preferred language'),
+            model_name="user",
+            name="preferred_language",
+            field=models.CharField(default="en", max_length=10, verbose_name="preferred language"),
         ),
     ]
