@@ -137,3 +137,20 @@ def test_an_owner_with_two_factor_can_change_their_address(world, django_capture
     assert EmailAddress.objects.filter(email="owner.new@alpha.example", verified=False).exists()
     [verification] = mail.outbox
     assert verification.to == ["owner.new@alpha.example"]
+
+
+def test_another_accounts_address_can_never_be_taken(world, django_capture_on_commit_callbacks):
+    """The page answers as for any address (no enumeration); the owner of the address is told
+    someone tried, gets no link, and their account and sign-in are untouched."""
+    client = Client()
+    sign_in(client, "paula@example.com")
+    ask_for_change(client, "peter@example.com", capture=django_capture_on_commit_callbacks)
+    [notice] = mail.outbox
+    assert notice.to == ["peter@example.com"] and "/accounts/confirm-email/" not in notice.body
+    assert "nothing changed" in notice.body
+    world.patient_user_1.refresh_from_db()
+    assert world.patient_user_1.email == "paula@example.com"
+    peter = Client()
+    sign_in(peter, "peter@example.com")
+    assert peter.get("/portal/").status_code == 200
+    assert int(peter.session["_auth_user_id"]) == world.patient_user_2.pk
