@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    # The account page's list of signed-in sessions and "sign out everywhere else".
+    "allauth.usersessions",
     "django_htmx",
     "django_tasks",
     "django_tasks_db",
@@ -188,7 +190,8 @@ if NOTIFICATION_DIGEST_HOUR > 23:
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    # allauth's, except that an address waiting for its verification never signs in.
+    "patientportal.accounts.auth_backends.VerifiedAddressAuthenticationBackend",
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -228,17 +231,39 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password_from_key": "20/m/ip",
     "confirm_email": "1/180s/key",
     "change_password": "5/m/user",
-    "manage_email": "10/m/user",
+    # Each change of address emails a link to an address the person typed: a few a minute,
+    # and a ceiling a day, so the account page cannot be used to send mail to strangers.
+    "manage_email": "5/m/user,20/d/user",
     "reauthenticate": "10/m/user",
 }
 # Adding, removing or changing an account's email address asks for the password again
 # (allauth's reauthentication; it counts for 5 minutes): a session left open must not be
 # enough to move the account, and its password resets, to another mailbox.
 ACCOUNT_REAUTHENTICATION_REQUIRED = True
+# One address per account: a new address waits, unverified and not primary, until its link is
+# opened, and only then replaces the old one (allauth's "change email"). Until then it signs
+# nothing in and receives no password reset (accounts.auth_backends, accounts.forms).
+ACCOUNT_CHANGE_EMAIL = True
+# allauth's security notices: the old address is told when the address changes, and the account
+# when its password, passkeys or two-factor change.
+ACCOUNT_EMAIL_NOTIFICATIONS = True
+USERSESSIONS_ADAPTER = "patientportal.accounts.adapter.UserSessionsAdapter"
+ACCOUNT_FORMS = {
+    "add_email": "patientportal.accounts.forms.NewAddressForm",
+    "reset_password": "patientportal.accounts.forms.PrimaryAddressResetPasswordForm",
+}
 
-# Two-factor authentication (allauth.mfa): TOTP apps and recovery codes.
-MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+# Two-factor authentication (allauth.mfa): TOTP apps, passkeys and security keys (WebAuthn),
+# and recovery codes. A passkey also signs in on its own ("Sign in with a passkey").
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_TOTP_ISSUER = SITE_NAME
+# allauth refuses to add an unverified address to an account with two-factor on (and two-factor
+# to an account with an unverified address), against someone who signs up with another person's
+# address and locks them out. Sign-up here is by invitation and verified at the door, and an
+# address being changed to is never primary, never signs in and never gets a reset; without this,
+# an owner (who must have two-factor) could never change their address. docs/decisions.md.
+MFA_ALLOW_UNVERIFIED_EMAIL = True
 # Owners and admins of a clinic must turn it on before using the staff area
 # (on by default in production; off in development so the demo logins work).
 REQUIRE_MFA_FOR_CLINIC_ADMINS = env_bool("REQUIRE_MFA_FOR_CLINIC_ADMINS", not DEBUG)

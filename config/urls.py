@@ -8,6 +8,7 @@ from patientportal.portal import invitation_views
 urlpatterns = [
     path("", hub_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
+    path("account/", hub_views.account, name="account"),
     path("accounts/", include("allauth.urls")),
     path("portal/", include("patientportal.portal.urls")),
     path("invite/", invitation_views.invitation_link, name="invitation_link"),

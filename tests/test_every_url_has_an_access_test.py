@@ -75,10 +75,13 @@ _REQUEST = "tests/portal/test_appointment_request_pages.py::"
 _STAFF_REQUESTS = "tests/staff/test_appointment_request_queue.py::"
 _STAFF_AUDIT = "tests/staff/test_audit_trail_page.py::"
 _FRONT_DESK = "tests/staff/test_front_desk_pages.py::"
+_ACCOUNT = "tests/accounts/test_account_page.py::"
 
 # URL name → the tests that check who is refused, in the order of the URLconfs.
 ACCESS_TESTS: dict[str, tuple[str, ...]] = {
     "home": (ANONYMOUS, _ALL + "test_the_start_page_sends_each_account_to_its_own_area_only"),
+    # The account page: the signed-in account's own, in whichever area it is opened.
+    "account": (ANONYMOUS, _ACCOUNT + "test_the_account_link_leads_to_an_account_page_the_account_may_open"),
     "healthz": (  # public by design: it answers anyone, with nothing but the status, to GET only
         _ALL + "test_the_health_check_is_public_tells_only_the_status_and_answers_only_get",
         "tests/core/test_healthz.py::test_healthz_reports_the_database",
@@ -173,6 +176,7 @@ ACCESS_TESTS: dict[str, tuple[str, ...]] = {
     "portal:refund_receipt": (*PORTAL, _RECEIPTS + "test_the_patients_receipts_open_for_them_only"),
     "portal:refund_receipt_pdf": (*PORTAL, _RECEIPTS + "test_the_patients_receipts_open_for_them_only"),
     "portal:access_history": (*PORTAL, OWN_THINGS_ONLY, _ACCESS_HISTORY + "test_who_may_open_the_page"),
+    "portal:account": (*PORTAL, _ACCOUNT + "test_each_account_page_shows_and_changes_only_the_signed_in_account"),
     # Invitation links: the token is the key; nothing of the patient is shown to anyone else.
     "invitation_accept": (
         _INVITATION + "test_a_signed_in_account_with_another_email_is_told_and_nothing_is_linked",
@@ -189,6 +193,7 @@ ACCESS_TESTS: dict[str, tuple[str, ...]] = {
     ),
     # The clinic's staff area.
     "staff:choose_clinic": (ANONYMOUS, _ALL + "test_choosing_a_clinic_offers_only_the_accounts_own_clinics"),
+    "staff:account": (*STAFF, _ACCOUNT + "test_each_account_page_shows_and_changes_only_the_signed_in_account"),
     "staff:home": (*STAFF, _STAFF_PATIENTS + "test_every_staff_page_is_scoped_to_the_clinics_team"),
     "staff:patient_list": (
         *STAFF,

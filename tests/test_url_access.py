@@ -72,11 +72,15 @@ PORTAL_PATHS = [
     ("get", "/portal/orders/1/refunds/1/receipt/"),
     ("get", "/portal/orders/1/refunds/1/receipt.pdf"),
     ("get", "/portal/who-viewed-my-record/"),
+    ("get", "/portal/account/"),
+    ("post", "/portal/account/"),
 ]
 
 # (method, path) of every page of Alpha Clinic's staff area.
 STAFF_PATHS = [
     ("get", "/staff/alpha/"),
+    ("get", "/staff/alpha/account/"),
+    ("post", "/staff/alpha/account/"),
     ("get", "/staff/alpha/patients/"),
     ("get", "/staff/alpha/patients/new/"),
     ("get", "/staff/alpha/patients/1/"),
@@ -148,6 +152,8 @@ STAFF_PATHS = [
 # Signed-in pages outside the two areas.
 OTHER_SIGNED_IN_PATHS = [
     ("get", "/"),
+    ("get", "/account/"),
+    ("post", "/account/"),
     ("get", "/staff/"),
     ("get", "/payments/test/pay_test_1/"),
     ("post", "/payments/test/pay_test_1/"),

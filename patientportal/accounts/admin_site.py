@@ -28,7 +28,9 @@ from django.views.decorators.cache import never_cache
 
 
 def operator_needs_second_factor(user: AbstractBaseUser | AnonymousUser) -> bool:
-    return bool(settings.REQUIRE_MFA_FOR_OPERATORS) and not is_mfa_enabled(user, [Authenticator.Type.TOTP])
+    return bool(settings.REQUIRE_MFA_FOR_OPERATORS) and not is_mfa_enabled(
+        user, [Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN]
+    )
 
 
 def _after_sign_in(request: HttpRequest) -> HttpResponse:

@@ -56,6 +56,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(_("operator (admin site access)"), default=False)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    # The language the person reads the portal and its emails in: a code of settings.LANGUAGES,
+    # chosen on the account page. Only English exists so far; the Spanish translation adds "es".
+    preferred_language = models.CharField(_("preferred language"), max_length=10, default="en")
 
     objects = UserManager()
 

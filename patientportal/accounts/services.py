@@ -30,3 +30,34 @@ def user_password_reset_send(*, request: HttpRequest, user: User, actor: User) -
     form.save(request)
     audit.record(action="accounts.password.reset_sent", actor=actor, obj=user, metadata={"email": user.email})
     return True
+
+
+@transaction.atomic
+def user_rename(*, user: User, first_name: str, last_name: str) -> User:
+    """The name the account goes by (greetings, the staff area's team list); a patient record's
+    name is the clinic's and does not change with it."""
+    changed = [
+        field
+        for field, value in (("first_name", first_name), ("last_name", last_name))
+        if getattr(user, field) != value
+    ]
+    if not changed:
+        return user
+    user.first_name, user.last_name = first_name, last_name
+    user.save(update_fields=changed)
+    audit.record(action="accounts.user.renamed", actor=user, obj=user, metadata={"fields": changed})
+    return user
+
+
+@transaction.atomic
+def user_set_preferred_language(*, user: User, language: str) -> User:
+    """The language the person reads the portal and its emails in (a code of settings.LANGUAGES)."""
+    if user.preferred_language == language:
+        return user
+    previous = user.preferred_language
+    user.preferred_language = language
+    user.save(update_fields=["preferred_language"])
+    audit.record(
+        action="accounts.user.language_changed", actor=user, obj=user, metadata={"from": previous, "to": language}
+    )
+    return user

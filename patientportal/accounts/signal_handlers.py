@@ -1,5 +1,7 @@
 from allauth.account.models import EmailAddress
-from allauth.account.signals import password_reset
+from allauth.account.signals import email_added, email_changed, password_changed, password_reset
+from allauth.mfa.models import Authenticator
+from allauth.mfa.signals import authenticator_added, authenticator_removed, authenticator_reset
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db.models import Q
 from django.dispatch import receiver
@@ -48,3 +50,68 @@ def on_logout(
 ) -> None:
     if user is not None:
         audit.record(action="accounts.logout", actor=user, obj=user)
+
+
+# --- The account page: address, password, second factors (allauth's signals) -----------------
+
+
+@receiver(email_added)
+def on_email_change_requested(
+    sender: type[EmailAddress], request: HttpRequest, user: User, email_address: EmailAddress, **kwargs: object
+) -> None:
+    """Both addresses, so the log tells who asked to move the account where, even if the new
+    address is never verified."""
+    audit.record(
+        action="accounts.email.change_requested",
+        actor=user,
+        obj=user,
+        metadata={"email": user.email, "new_email": email_address.email},
+    )
+
+
+@receiver(email_changed)
+def on_email_changed(
+    sender: type[EmailAddress],
+    request: HttpRequest,
+    user: User,
+    from_email_address: EmailAddress | None,
+    to_email_address: EmailAddress,
+    **kwargs: object,
+) -> None:
+    """The new address was verified and replaced the old one (allauth also emails the old one)."""
+    audit.record(
+        action="accounts.email.changed",
+        actor=user,
+        obj=user,
+        metadata={
+            "from_email": from_email_address.email if from_email_address else "",
+            "to_email": to_email_address.email,
+        },
+    )
+
+
+@receiver(password_changed)
+def on_password_changed(sender: type[User], request: HttpRequest, user: User, **kwargs: object) -> None:
+    audit.record(action="accounts.password.changed", actor=user, obj=user)
+
+
+@receiver(authenticator_added)
+def on_authenticator_added(
+    sender: type[Authenticator], request: HttpRequest, user: User, authenticator: Authenticator, **kwargs: object
+) -> None:
+    audit.record(action="accounts.second_factor.added", actor=user, obj=user, metadata={"type": authenticator.type})
+
+
+@receiver(authenticator_removed)
+def on_authenticator_removed(
+    sender: type[Authenticator], request: HttpRequest, user: User, authenticator: Authenticator, **kwargs: object
+) -> None:
+    audit.record(action="accounts.second_factor.removed", actor=user, obj=user, metadata={"type": authenticator.type})
+
+
+@receiver(authenticator_reset)
+def on_authenticator_reset(
+    sender: type[Authenticator], request: HttpRequest, user: User, authenticator: Authenticator, **kwargs: object
+) -> None:
+    """New recovery codes: the old ones stop working."""
+    audit.record(action="accounts.second_factor.reset", actor=user, obj=user, metadata={"type": authenticator.type})

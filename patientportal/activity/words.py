@@ -182,6 +182,18 @@ ACTIONS: dict[str, Words] = {
     "accounts.logout": Words(_("Signed out")),
     "accounts.password.reset_sent": Words(_("Asked for a new password")),
     "accounts.password.reset": Words(_("Chose a new password")),
+    "accounts.password.changed": Words(_("Changed their password"), _("Changed your password")),
+    "accounts.user.renamed": Words(_("Changed the account's name"), _("Changed your account's name")),
+    "accounts.user.language_changed": Words(_("Chose the portal's language"), _("Chose your language")),
+    "accounts.email.change_requested": Words(
+        _("Asked to change the account's email address (not yet verified)"),
+        _("Asked to change your email address (not yet verified)"),
+    ),
+    "accounts.email.changed": Words(_("Changed the account's email address"), _("Changed your email address")),
+    "accounts.second_factor.added": Words(_("Turned on a way to confirm sign-ins"), _("Added a sign-in method")),
+    "accounts.second_factor.removed": Words(_("Removed a way to confirm sign-ins"), _("Removed a sign-in method")),
+    "accounts.second_factor.reset": Words(_("Made new recovery codes"), _("Made new recovery codes")),
+    "accounts.sessions.ended": Words(_("Signed out everywhere else"), _("Signed out everywhere else")),
     "access.denied": Words(_("Was refused a page")),
 }
 

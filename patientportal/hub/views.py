@@ -6,6 +6,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
+from patientportal.accounts.account_page import ACCOUNT_PAGE_SESSION_KEY, account_page
 from patientportal.accounts.http import SignedInRequest
 from patientportal.clinics.selectors import memberships_for_user
 from patientportal.core.models import OutboxMessage
@@ -44,3 +45,22 @@ def outbox_detail(request: HttpRequest, message_id: int) -> HttpResponse:
     _require_outbox_access(request)
     message = get_object_or_404(OutboxMessage, pk=message_id)
     return render(request, "hub/outbox_detail.html", {"message": message, "back_url": reverse("outbox_list")})
+
+
+@login_required
+def account(request: SignedInRequest) -> HttpResponse:
+    """The account link of pages that belong to no area (allauth's): the account page this browser
+    used last, if the account may still open it; else the portal's, a clinic's, or (an account that
+    is neither patient nor staff, an operator) the page here, without an area around it."""
+    accesses = portal_accesses_for_user(user=request.user)
+    memberships = memberships_for_user(user=request.user)
+    pages = ([reverse("portal:account")] if accesses else []) + [
+        reverse("staff:account", kwargs={"clinic_slug": membership.clinic.slug}) for membership in memberships
+    ]
+    remembered = request.session.get(ACCOUNT_PAGE_SESSION_KEY)
+    if pages:
+        return redirect(remembered if remembered in pages else pages[0])
+    page = account_page(request, user=request.user)
+    if page.saved:
+        return redirect("account")
+    return render(request, "hub/account.html", {"page": page}, status=400 if request.method == "POST" else 200)

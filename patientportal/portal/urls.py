@@ -2,6 +2,7 @@ from django.urls import path
 
 from patientportal.portal import (
     access_history_views,
+    account_views,
     appointment_request_views,
     appointment_views,
     document_views,
@@ -67,5 +68,6 @@ urlpatterns = [
         receipt_views.refund_receipt_pdf,
         name="refund_receipt_pdf",
     ),
+    path("account/", account_views.account, name="account"),
     path("who-viewed-my-record/", access_history_views.access_history, name="access_history"),
 ]

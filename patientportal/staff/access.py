@@ -54,7 +54,7 @@ def needs_second_factor(user: User, role: str) -> bool:
     return (
         settings.REQUIRE_MFA_FOR_CLINIC_ADMINS
         and role in SECOND_FACTOR_ROLES
-        and not is_mfa_enabled(user, [Authenticator.Type.TOTP])
+        and not is_mfa_enabled(user, [Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN])
     )
 
 

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from patientportal.staff import (
+    account_views,
     appointment_request_views,
     audit_views,
     catalog_views,
@@ -24,6 +25,7 @@ app_name = "staff"
 urlpatterns = [
     path("", views.choose_clinic, name="choose_clinic"),
     path("<slug:clinic_slug>/", views.home, name="home"),
+    path("<slug:clinic_slug>/account/", account_views.account, name="account"),
     path("<slug:clinic_slug>/patients/", views.patient_list, name="patient_list"),
     path("<slug:clinic_slug>/patients/new/", views.patient_create, name="patient_create"),
     path("<slug:clinic_slug>/patients/<int:patient_id>/", views.patient_detail, name="patient_detail"),
