@@ -11,7 +11,7 @@ from django.http import Http404
 
 from patientportal.accounts.models import User
 from patientportal.clinics.models import Clinic
-from patientportal.patients.choices import PortalStatus
+from patientportal.patients.choices import PortalStatus, Relationship
 from patientportal.patients.models import Invitation, Patient, PortalAccess
 
 if TYPE_CHECKING:
@@ -256,3 +256,18 @@ def invitation_get_for_patient(*, patient: Patient, invitation_id: int) -> Invit
         raise Http404 from None
     invitation.patient = patient
     return invitation
+
+
+def proxy_get_for_patient(*, patient: Patient, access_id: int) -> PortalAccess:
+    """One of the record's proxies; anything else (the patient's own link, another record's) is a 404."""
+    try:
+        access = (
+            PortalAccess.objects.for_patient(patient)
+            .exclude(relationship=Relationship.SELF)
+            .select_related("user")
+            .get(pk=access_id)
+        )
+    except PortalAccess.DoesNotExist:
+        raise Http404 from None
+    access.patient = patient
+    return access

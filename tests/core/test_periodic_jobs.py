@@ -87,6 +87,7 @@ def test_the_runner_runs_the_portals_periodic_work(world, caplog):
         "checkouts_reconcile",
         "authorisations_lapse",
         "appointment_reminders_send",
+        "proxies_age_out",
         "email_deliveries_resubmit",
         "background_records_purge",
     ]
@@ -96,6 +97,7 @@ def test_the_runner_runs_the_portals_periodic_work(world, caplog):
         ("checkouts_reconcile", "ok"),
         ("authorisations_lapse", "ok"),
         ("appointment_reminders_send", "ok"),
+        ("proxies_age_out", "ok"),
         ("email_deliveries_resubmit", "ok"),
         ("background_records_purge", "ok"),
     }

@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from patientportal.core.background import Job, run_loop, run_periodic_jobs, stop_on_signals
 from patientportal.core.choices import ProcessRole
 from patientportal.core.jobs import background_records_purge, email_deliveries_resubmit
+from patientportal.patients.proxies import proxies_age_out
 from patientportal.payments.authorisations import authorisations_lapse
 from patientportal.payments.services import cancel_unpaid_orders, checkouts_reconcile
 from patientportal.scheduling.reminders import appointment_reminders_send
@@ -20,6 +21,7 @@ JOBS: list[Job] = [
     ("checkouts_reconcile", checkouts_reconcile),
     ("authorisations_lapse", authorisations_lapse),
     ("appointment_reminders_send", appointment_reminders_send),
+    ("proxies_age_out", proxies_age_out),
     ("email_deliveries_resubmit", email_deliveries_resubmit),
     ("background_records_purge", background_records_purge),
 ]
@@ -28,7 +30,7 @@ JOBS: list[Job] = [
 class Command(BaseCommand):
     help = (
         "Run the portal's periodic work (cancelling unpaid orders, reconciling open checkouts, appointment "
-        "reminders, retrying emails, purging old task rows) "
+        "reminders, ending parental proxy access at 18, retrying emails, purging old task rows) "
         "every minute, until stopped, surviving database outages. Any number may run at once."
     )
 
