@@ -109,7 +109,7 @@ class PortalAccess(models.Model):
     )
     level = models.CharField(_("access"), max_length=30, choices=AccessLevel.choices, default=AccessLevel.FULL)
     # The proxy's name as staff wrote it on the invitation (the account may have none of its own).
-    proxy_name = models.CharField(_("name"), max_length=200, blank=True)
+    proxy_name = models.CharField(_("name"), max_length=200, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     status_changed_at = models.DateTimeField(auto_now_add=True)
 
@@ -166,7 +166,7 @@ class Invitation(models.Model):
         _("relationship"), max_length=20, choices=Relationship.choices, default=Relationship.SELF
     )
     level = models.CharField(_("access"), max_length=30, choices=AccessLevel.choices, default=AccessLevel.FULL)
-    proxy_name = models.CharField(_("name"), max_length=200, blank=True)
+    proxy_name = models.CharField(_("name"), max_length=200, blank=True, default="")
     token_hash = models.CharField(max_length=64, unique=True)
     status = models.CharField(
         _("status"), max_length=20, choices=InvitationStatus.choices, default=InvitationStatus.PENDING

@@ -107,3 +107,22 @@ def test_the_demo_outbox_shows_appointment_emails_and_a_reminder_that_is_due(dja
     assert all(clinic.appointment_reminder_hours == [48, 2] for clinic in Clinic.objects.all())
     messages = [message for message in mail.outbox if message.subject.startswith("[Patient Portal] Reminder")]
     assert all(message.attachments[0][0].endswith(".ics") for message in messages)
+
+
+def test_leo_has_two_guardians_with_their_own_accounts_one_with_documents_only(capsys):
+    from patientportal.patients.choices import AccessLevel, Relationship
+    from tests.conftest import client_for
+
+    call_command("seed_demo")
+    leo = Patient.objects.get(first_name="Leo")
+    links = {link.user.email: link for link in PortalAccess.objects.filter(patient=leo).select_related("user")}
+    assert {email: (link.relationship, link.level) for email, link in links.items()} == {
+        "maria@patient.example": (Relationship.PARENT_GUARDIAN, AccessLevel.FULL),
+        "daniel@patient.example": (Relationship.PARENT_GUARDIAN, AccessLevel.APPOINTMENTS_DOCUMENTS),
+    }
+    assert leo.email == ""  # the record's email is the patient's, and Leo, 11, has none
+    daniel = client_for(User.objects.get(email="daniel@patient.example"))
+    page = daniel.get("/portal/").text
+    assert "Hello, Daniel" in page and "You are viewing Leo Garcia’s record at Harbor" in page
+    assert daniel.get("/portal/shop/").status_code == 404
+    assert "daniel@patient.example" in capsys.readouterr().out

@@ -22,7 +22,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="invitation",
             name="proxy_name",
-            field=models.CharField(blank=True, max_length=200, verbose_name="name"),
+            field=models.CharField(blank=True, default="", max_length=200, verbose_name="name"),
         ),
         migrations.AddField(
             model_name="invitation",
@@ -52,7 +52,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="portalaccess",
             name="proxy_name",
-            field=models.CharField(blank=True, max_length=200, verbose_name="name"),
+            field=models.CharField(blank=True, default="", max_length=200, verbose_name="name"),
         ),
         migrations.AddField(
             model_name="portalaccess",
