@@ -164,6 +164,7 @@ def test_a_documents_only_proxy_sees_no_shop_orders_cart_or_history_in_the_menu_
     ):
         assert hidden not in page
     assert 'href="/portal/appointments/"' in page and 'href="/portal/documents/"' in page
+    assert "/portal/who-viewed-my-record/" not in client_for(limited).get("/portal/documents/").text
 
 
 def test_the_portal_greets_the_proxy_by_their_own_name_and_says_whose_record(family):
