@@ -62,6 +62,7 @@ _ORDERS = "tests/portal/test_order_pages.py::"
 _INVITATION = "tests/portal/test_invitation_pages.py::"
 _STAFF_PATIENTS = "tests/staff/test_patient_pages.py::"
 _STAFF_ACCESS = "tests/staff/test_portal_access_section.py::"
+_STAFF_PROXIES = "tests/staff/test_proxies_section.py::"
 _STAFF_SCHEDULING = "tests/staff/test_scheduling_pages.py::"
 _STAFF_PRODUCTS = "tests/staff/test_product_pages.py::"
 _STAFF_ORDERS = "tests/staff/test_order_queue.py::"
@@ -225,6 +226,11 @@ ACCESS_TESTS: dict[str, tuple[str, ...]] = {
         _STAFF_ACCESS + "test_portal_access_actions_are_scoped_to_the_clinics_team",
     ),
     "staff:invitation_revoke": (*STAFF, _STAFF_ACCESS + "test_another_clinic_cannot_see_or_act_on_invitations"),
+    "staff:proxy_invite": (*STAFF_RECORD, _STAFF_PROXIES + "test_adding_a_proxy_is_scoped_to_the_clinics_team"),
+    "staff:proxy_revoke": (
+        *STAFF,
+        _STAFF_PROXIES + "test_ending_a_proxy_is_scoped_to_the_clinics_team_and_the_record",
+    ),
     "staff:invitation_resend": (
         "tests/staff/test_email_resend_pages.py::test_email_resend_is_scoped_to_the_clinics_team",
     ),

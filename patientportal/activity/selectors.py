@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from django.db.models import BigIntegerField, BooleanField, Case, Exists, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import BigIntegerField, BooleanField, Case, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 
@@ -26,6 +26,7 @@ from patientportal.clinics.choices import Role
 from patientportal.clinics.models import Clinic, StaffMembership
 from patientportal.documents.models import Document, SignatureRequest
 from patientportal.orders.models import Order
+from patientportal.patients.choices import Relationship
 from patientportal.patients.models import Patient, PortalAccess
 from patientportal.patients.selectors import rows_beyond
 from patientportal.payments.models import Payment
@@ -110,8 +111,11 @@ def _described(events: QuerySet[AuditEvent], *, portal: bool) -> QuerySet[AuditE
             .order_by()
             .values("role")[:1]
         ),
-        actor_linked=Exists(
+        # Who the account is to the record (the patient, or a proxy's relationship); None: not linked.
+        actor_relationship=Subquery(
             PortalAccess.objects.filter(patient_id=OuterRef("patient_id"), user_id=OuterRef("actor_id"))
+            .order_by()
+            .values("relationship")[:1]
         ),
         order_number=_label("orders.order", Order.objects.all(), "number"),
         document_title=_document_title(portal=portal),
@@ -138,10 +142,9 @@ def _who(event: AuditEvent, *, voice: Voice, viewer: User | None) -> tuple[str, 
     name = actor.get_full_name()
     if event.metadata.get("via") == "admin":
         return name, _("Portal operator")
-    if event.__dict__.get("actor_linked"):
-        if voice == Voice.PORTAL:
-            return (_("You"), "") if viewer is not None and actor.pk == viewer.pk else (name, _("Shares your access"))
-        return name, _("Patient portal")
+    relationship = event.__dict__.get("actor_relationship")
+    if relationship is not None:
+        return _linked_who(event, name=name, relationship=relationship, voice=voice, you=viewer == actor)
     role = event.__dict__.get("actor_role")
     if role in Role.values:
         return name, str(Role(role).label)
@@ -154,6 +157,19 @@ def _who(event: AuditEvent, *, voice: Voice, viewer: User | None) -> tuple[str, 
             return _("Someone with an invitation link"), ""
         return name, _("Not linked to the record")
     return name, _("Former staff member")
+
+
+def _linked_who(event: AuditEvent, *, name: str, relationship: str, voice: Voice, you: bool) -> tuple[str, str]:
+    """An account linked to the record: the patient, or a proxy named with their relationship (the
+    one they had when they acted, kept in the event, else the link's now), acting on the patient's
+    behalf."""
+    if voice == Voice.PORTAL and you:
+        return _("You"), ""
+    acted_as = str(event.metadata.get("proxy_relationship") or relationship)
+    if acted_as == Relationship.SELF:
+        return name, _("The patient") if voice == Voice.PORTAL else _("Patient portal")
+    label = Relationship(acted_as).label if acted_as in Relationship.values else _("Proxy")
+    return name, _("%(relationship)s, on the patient's behalf") % {"relationship": label}
 
 
 def _entry(event: AuditEvent, *, voice: Voice, zone: datetime.tzinfo, viewer: User | None = None) -> Entry:

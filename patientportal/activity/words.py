@@ -108,6 +108,15 @@ ACTIONS: dict[str, Words] = {
     "patients.invitation.superseded": Words(_("Ended an invitation that was no longer needed")),
     "patients.invitation.refused": Words(_("Tried to use an invitation that could not be used")),
     "patients.invitation.account_created": Words(_("Created an account from an invitation to the portal")),
+    # Proxies (issue 16, part 3)
+    "patients.proxy.revoked": Words(
+        _("Ended a proxy's access to the record"), _("Ended a proxy's access to your record")
+    ),
+    "patients.proxy.aged_out": Words(
+        _("Ended a parent's or guardian's access: the patient turned 18"),
+        _("Ended a parent's or guardian's access to your record: you turned 18"),
+    ),
+    "patients.proxy.age_out_warned": Words(_("Told the clinic that a parent's or guardian's access ends at 18")),
     # Appointments
     "scheduling.appointment.booked": Words(_("Booked %(appointment)s")),
     "scheduling.appointment.updated": Words(_("Changed %(appointment)s")),
@@ -337,7 +346,11 @@ READS = tuple(
 KINDS: list[Kind] = [
     Kind("reads", _("Views and downloads of health information"), READS),
     Kind("records", _("Patient records"), _codes("patients.patient.", "patients.patient_list.")),
-    Kind("portal", _("Portal access and invitations"), _codes("patients.portal", "patients.invitation.")),
+    Kind(
+        "portal",
+        _("Portal access and invitations"),
+        _codes("patients.portal", "patients.invitation.", "patients.proxy."),
+    ),
     Kind(
         "appointments",
         _("Appointments"),

@@ -1,4 +1,7 @@
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeAlias
 
 from django.db import models
@@ -14,6 +17,33 @@ if TYPE_CHECKING:
     # (`request.user`) is recorded like the system. audit sits below accounts, so it
     # knows the user model only as AbstractBaseUser.
     Actor: TypeAlias = AbstractBaseUser | AnonymousUser | None
+
+
+@dataclass(frozen=True)
+class OnBehalf:
+    patient_id: int
+    relationship: str
+
+
+_on_behalf: ContextVar[OnBehalf | None] = ContextVar("audit_on_behalf", default=None)
+
+
+@contextmanager
+def acting_on_behalf(*, patient: models.Model, relationship: str) -> Iterator[None]:
+    """While a proxy uses a patient's record (portal.access), every event about that record is
+    theirs, marked as done on the patient's behalf, with their relationship at that moment."""
+    token = _on_behalf.set(OnBehalf(patient_id=patient.pk, relationship=relationship))
+    try:
+        yield
+    finally:
+        _on_behalf.reset(token)
+
+
+def _with_behalf(metadata: Mapping[str, object] | None, patient: models.Model | None) -> dict[str, object]:
+    behalf = _on_behalf.get()
+    if behalf is None or patient is None or patient.pk != behalf.patient_id:
+        return dict(metadata or {})
+    return {**(metadata or {}), "on_behalf_of": behalf.patient_id, "proxy_relationship": behalf.relationship}
 
 
 def acting_user(actor: "Actor") -> "AbstractBaseUser | None":
@@ -47,5 +77,5 @@ def record(
         ip_address=info.ip,
         user_agent=info.user_agent,
         request_id=info.request_id if info.request_id != "-" else "",
-        metadata=dict(metadata or {}),
+        metadata=_with_behalf(metadata, patient) if user is not None else dict(metadata or {}),
     )

@@ -1,6 +1,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from patientportal.clinics.features import Feature
+
 
 class PortalAccessStatus(models.TextChoices):
     """Of one account ↔ record link."""
@@ -60,4 +62,35 @@ INVITATION_BADGES: dict[str, str] = {
     InvitationStatus.EXPIRED: "neutral",
     InvitationStatus.REVOKED: "danger",
     InvitationStatus.SUPERSEDED: "neutral",
+}
+
+
+class Relationship(models.TextChoices):
+    """Who the account holding a link (or invited to hold one) is to the patient. Anyone but
+    SELF is a proxy: they use the record on the patient's behalf, as themself."""
+
+    SELF = "self", _("The patient")
+    PARENT_GUARDIAN = "parent_guardian", _("Parent or guardian")
+    CAREGIVER = "caregiver", _("Caregiver")
+    OTHER_ADULT = "other_adult", _("Other authorised adult")
+
+
+PROXY_RELATIONSHIPS = frozenset(Relationship) - {Relationship.SELF}
+# Ends by itself on the day the patient turns 18, in the clinic's time zone (patients.proxies).
+ENDS_AT_ADULTHOOD = frozenset({Relationship.PARENT_GUARDIAN})
+ADULT_AGE = 18
+
+
+class AccessLevel(models.TextChoices):
+    """What a link may open in the portal. The patient's own link is always FULL."""
+
+    FULL = "full", _("Full access")
+    APPOINTMENTS_DOCUMENTS = "appointments_documents", _("Appointments and documents only")
+
+
+# What each access level may open, as portal features; the clinic's plan narrows it further.
+# Reference documents and signing are "documents"; the shop, cart, orders and receipts are not.
+LEVEL_FEATURES: dict[str, frozenset[Feature]] = {
+    AccessLevel.FULL: frozenset(Feature),
+    AccessLevel.APPOINTMENTS_DOCUMENTS: frozenset({Feature.DASHBOARD, Feature.APPOINTMENTS, Feature.DOCUMENT_SIGNING}),
 }

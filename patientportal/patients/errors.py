@@ -14,6 +14,21 @@ class PatientError(Exception):
             "This patient already has 3 pending invitations. Revoke one first, then send a new invitation."
         ),
         "not_pending": _("Only a pending invitation can be revoked."),
+        # Proxies
+        "too_many_pending_proxy": _(
+            "This person already has 3 pending invitations to this record. Revoke one first, then send a new one."
+        ),
+        "proxy_terms": _("Choose the person's relationship to the patient and their access."),
+        "proxy_name_required": _("Enter the person's name."),
+        "not_a_minor": _(
+            "The patient is 18 or older: a parent or guardian's access ends at 18. Choose another relationship, "
+            "such as caregiver or other authorised adult, if the patient agrees."
+        ),
+        "not_a_minor_anymore": _(
+            "This invitation was for a parent or guardian, and the patient is now 18, so it can no longer be used. "
+            "Contact your clinic."
+        ),
+        "proxy_not_active": _("This person's access has already ended."),
         # Sending an invitation's email, and sending it again
         "email_not_queued": _(
             "The invitation could not be saved and its email queued just now, so nothing was sent and no "
@@ -53,4 +68,4 @@ class PatientError(Exception):
 
 
 # The refusals whose message sends the person to their clinic.
-CONTACT_CLINIC_CODES = frozenset({"expired", "revoked", "portal_disabled"})
+CONTACT_CLINIC_CODES = frozenset({"expired", "revoked", "portal_disabled", "not_a_minor_anymore"})

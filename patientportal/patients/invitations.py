@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import logging
 import secrets
+from dataclasses import dataclass
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
@@ -25,11 +26,25 @@ from patientportal.core.choices import DeliveryStatus
 from patientportal.core.deliveries import deliveries_about
 from patientportal.core.emails import queue_templated_email
 from patientportal.core.models import EmailDelivery
-from patientportal.patients.choices import InvitationStatus, PortalStatus
+from patientportal.patients.choices import (
+    ADULT_AGE,
+    ENDS_AT_ADULTHOOD,
+    PROXY_RELATIONSHIPS,
+    AccessLevel,
+    InvitationStatus,
+    PortalStatus,
+)
 from patientportal.patients.errors import PatientError
 from patientportal.patients.machines import INVITATION
 from patientportal.patients.models import Invitation, Patient, PortalAccess
-from patientportal.patients.services import invitation_revoke_locked, patient_lock, portal_access_grant
+from patientportal.patients.services import (
+    OWN_LINK,
+    LinkTerms,
+    invitation_revoke_locked,
+    patient_lock,
+    portal_access_grant,
+    portal_status_move,
+)
 
 MAX_PENDING_INVITATIONS = 3
 MIN_EXPIRY = datetime.timedelta(hours=1)
@@ -50,17 +65,48 @@ def invitation_url(token: str) -> str:
     return f"{settings.SITE_URL}{reverse('invitation_link')}#{token}"
 
 
+@dataclass(frozen=True)
+class Proxy:
+    """Someone to invite to use a record on the patient's behalf: their name and their own email
+    (the record's email stays the patient's), who they are to the patient and what they may open."""
+
+    name: str
+    email: str
+    relationship: str
+    level: str
+
+    def terms(self) -> LinkTerms:
+        return LinkTerms(relationship=self.relationship, level=self.level, proxy_name=self.name)
+
+
+def invitation_terms(invitation: Invitation) -> LinkTerms:
+    """The terms of the link that accepting this invitation makes."""
+    if not invitation.is_proxy:
+        return OWN_LINK
+    return LinkTerms(relationship=invitation.relationship, level=invitation.level, proxy_name=invitation.proxy_name)
+
+
+def is_minor_on(patient: Patient, now: datetime.datetime) -> bool:
+    """Is the patient under 18 on this day in the clinic's time zone?"""
+    return patient.age_on(timezone.localdate(now, patient.clinic.zone)) < ADULT_AGE
+
+
 def invitation_send(
-    *, patient: Patient, expires_in: datetime.timedelta, actor: User, now: datetime.datetime | None = None
+    *,
+    patient: Patient,
+    expires_in: datetime.timedelta,
+    actor: User,
+    now: datetime.datetime | None = None,
+    proxy: Proxy | None = None,
 ) -> tuple[Invitation, str]:
-    """Create a pending invitation for the patient's email and email the link.
-    Returns the invitation and the token (which is not stored).
+    """Create a pending invitation and email the link: to the patient's email, or with `proxy` to
+    a proxy's own. Returns the invitation and the token (which is not stored).
 
     The invitation, its audit event, its email and the email's task are written
     in one transaction: if any of them cannot be written, none is, and staff are
     told to try again (a retry cannot leave two invitations, one without email)."""
     try:
-        return _invitation_send_atomic(patient=patient, expires_in=expires_in, actor=actor, now=now)
+        return _invitation_send_atomic(patient=patient, expires_in=expires_in, actor=actor, now=now, proxy=proxy)
     except DatabaseError as error:
         logger.warning("Invitation not made: the database failed (%s).", type(error).__name__)
         raise PatientError("email_not_queued") from error
@@ -68,44 +114,84 @@ def invitation_send(
 
 @transaction.atomic
 def _invitation_send_atomic(
-    *, patient: Patient, expires_in: datetime.timedelta, actor: User, now: datetime.datetime | None
+    *,
+    patient: Patient,
+    expires_in: datetime.timedelta,
+    actor: User,
+    now: datetime.datetime | None,
+    proxy: Proxy | None,
 ) -> tuple[Invitation, str]:
     now = now or timezone.now()
     if not MIN_EXPIRY <= expires_in <= MAX_EXPIRY:
         raise PatientError("expiry_out_of_range")
     locked = patient_lock(patient)
-    if locked.portal_status != PortalStatus.ENABLED:
-        raise PatientError("portal_not_enabled")
-    if not locked.email:
-        raise PatientError("no_email")
-    # Counted under the patient's lock, so two staff clicking at once cannot both get a fourth.
-    if Invitation.objects.for_patient(locked).pending_at(now).count() >= MAX_PENDING_INVITATIONS:
-        raise PatientError("too_many_pending")
+    terms = proxy.terms() if proxy else OWN_LINK
+    address = _proxy_address(locked, proxy, actor=actor, now=now) if proxy else _patient_address(locked)
+    # Counted under the patient's lock, so two staff clicking at once cannot both get a fourth;
+    # per person invited: the patient's own, and each proxy's, at most 3 each.
+    pending = Invitation.objects.for_patient(locked).to_addressee(relationship=terms.relationship, email=address)
+    if pending.pending_at(now).count() >= MAX_PENDING_INVITATIONS:
+        raise PatientError("too_many_pending_proxy" if proxy else "too_many_pending")
     token = secrets.token_urlsafe(32)
     invitation = Invitation.objects.create(
         clinic=locked.clinic,
         patient=locked,
-        email=normalize_email(locked.email),
+        email=address,
+        relationship=terms.relationship,
+        level=terms.level,
+        proxy_name=terms.proxy_name,
         token_hash=token_hash(token),
         created_by=actor,
         created_at=now,
         expires_at=now + expires_in,
     )
+    metadata: dict[str, object] = {"expires_in_hours": round(expires_in.total_seconds() / 3600, 2)}
+    if proxy:
+        metadata |= {"relationship": terms.relationship, "level": terms.level}
     audit.record(
         action="patients.invitation.sent",
         actor=actor,
         clinic=locked.clinic,
         patient=locked,
         obj=invitation,
-        metadata={"expires_in_hours": round(expires_in.total_seconds() / 3600, 2)},
+        metadata=metadata,
     )
     _email_invitation(invitation=invitation, token=token, actor=actor)
     return invitation, token
 
 
+def _patient_address(patient: Patient) -> str:
+    if patient.portal_status != PortalStatus.ENABLED:
+        raise PatientError("portal_not_enabled")
+    if not patient.email:
+        raise PatientError("no_email")
+    return normalize_email(patient.email)
+
+
+def _proxy_address(patient: Patient, proxy: Proxy, *, actor: User, now: datetime.datetime) -> str:
+    """The proxy's own address, once the invitation is allowed. A record not yet in the portal (a
+    child's, often without an email of its own) is turned on by its first proxy's invitation; a
+    record whose portal access staff turned off stays off."""
+    if proxy.relationship not in PROXY_RELATIONSHIPS or proxy.level not in AccessLevel.values:
+        raise PatientError("proxy_terms")
+    if not proxy.name.strip():
+        raise PatientError("proxy_name_required")
+    address = normalize_email(proxy.email)
+    if not address:
+        raise PatientError("no_email")
+    if proxy.relationship in ENDS_AT_ADULTHOOD and not is_minor_on(patient, now):
+        raise PatientError("not_a_minor")
+    if patient.portal_status == PortalStatus.DISABLED:
+        raise PatientError("portal_not_enabled")
+    if patient.portal_status == PortalStatus.NOT_ENABLED:
+        portal_status_move(patient=patient, to=PortalStatus.ENABLED, actor=actor, now=now)
+    return address
+
+
 def _email_invitation(*, invitation: Invitation, token: str, actor: User) -> None:
     clinic = invitation.clinic
     expires_local = timezone.localtime(invitation.expires_at, clinic.zone)
+    # A proxy is told whose record: the patient's first name only, to the address staff chose.
     queue_templated_email(
         template_prefix="patients/email/invitation",
         to=invitation.email,
@@ -116,6 +202,9 @@ def _email_invitation(*, invitation: Invitation, token: str, actor: User) -> Non
             "expires_at": expires_local,
             "time_zone": clinic.time_zone,
             "url": invitation_url(token),
+            "proxy_for": invitation.patient.first_name if invitation.is_proxy else "",
+            "relationship": invitation.get_relationship_display(),
+            "level": invitation.get_level_display(),
         },
     )
 
@@ -150,7 +239,10 @@ def invitation_resend(
     locked = patient_lock(invitation.patient)
     invitation.refresh_from_db()
     delivery = invitation_email(invitation)
-    newer = Invitation.objects.for_patient(locked).filter(created_at__gt=invitation.created_at).exists()
+    same_person = Invitation.objects.for_patient(locked).to_addressee(
+        relationship=invitation.relationship, email=invitation.email
+    )
+    newer = same_person.filter(created_at__gt=invitation.created_at).exists()
     if newer or delivery is None or delivery.status != DeliveryStatus.FAILED:
         raise PatientError("not_resendable")
     status = invitation.status_at(now)
@@ -159,7 +251,12 @@ def invitation_resend(
     if status == InvitationStatus.PENDING:
         invitation_revoke_locked(invitation, actor=actor, now=now, why="email not delivered; sent again")
     expires_in = min(MAX_EXPIRY, max(MIN_EXPIRY, invitation.expires_at - invitation.created_at))
-    new, token = invitation_send(patient=invitation.patient, expires_in=expires_in, actor=actor, now=now)
+    proxy = (
+        Proxy(invitation.proxy_name, invitation.email, invitation.relationship, invitation.level)
+        if invitation.is_proxy
+        else None
+    )
+    new, token = invitation_send(patient=invitation.patient, expires_in=expires_in, actor=actor, now=now, proxy=proxy)
     audit.record(
         action="patients.invitation.resent",
         actor=actor,
@@ -258,6 +355,8 @@ def _invitation_accept_locked(*, found: Invitation | None, user: User, now: date
         raise PatientError(problem)
     if not account_owns_email(user=user, email=invitation.email):
         raise PatientError("email_mismatch")
+    if invitation.relationship in ENDS_AT_ADULTHOOD and not is_minor_on(patient, now):
+        raise PatientError("not_a_minor_anymore")
     try:
         transition(
             machine=INVITATION,
@@ -270,15 +369,19 @@ def _invitation_accept_locked(*, found: Invitation | None, user: User, now: date
     except PatientError:
         raise PatientError("used") from None
     _invitations_supersede(accepted=invitation, user=user)
-    return portal_access_grant(user=user, patient=patient, actor=user)
+    return portal_access_grant(user=user, patient=patient, actor=user, terms=invitation_terms(invitation))
 
 
 def _invitations_supersede(*, accepted: Invitation, user: User) -> None:
-    """The record is linked now: its other pending invitations end, so a leftover link (perhaps
-    to an address the patient no longer uses) cannot link a second account later, and staff
-    no longer see them as waiting. Runs under the patient's lock, like every acceptance."""
-    others = Invitation.objects.select_for_update(of=("self",)).filter(
-        patient=accepted.patient, status=InvitationStatus.PENDING
+    """The person is linked now: their other pending invitations to the record end, so a leftover
+    link (perhaps to an address the patient no longer uses) cannot link a second account later,
+    and staff no longer see them as waiting. Only that person's: a proxy accepting leaves the
+    patient's own invitations (and other proxies') pending, and the other way round. Runs under
+    the patient's lock, like every acceptance."""
+    others = (
+        Invitation.objects.select_for_update(of=("self",))
+        .filter(patient=accepted.patient, status=InvitationStatus.PENDING)
+        .to_addressee(relationship=accepted.relationship, email=accepted.email)
     )
     for other in others.exclude(pk=accepted.pk):
         transition(

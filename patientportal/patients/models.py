@@ -9,10 +9,14 @@ from django.utils.translation import gettext_lazy as _
 
 from patientportal.clinics.models import Clinic
 from patientportal.patients.choices import (
+    ADULT_AGE,
     INVITATION_BADGES,
+    PROXY_RELATIONSHIPS,
+    AccessLevel,
     InvitationStatus,
     PortalAccessStatus,
     PortalStatus,
+    Relationship,
 )
 
 
@@ -61,6 +65,14 @@ class Patient(models.Model):
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
 
+    def adult_on(self) -> datetime.date:
+        """The day the patient turns 18 (someone born on February 29 turns 18 on March 1)."""
+        born = self.date_of_birth
+        try:
+            return born.replace(year=born.year + ADULT_AGE)
+        except ValueError:
+            return datetime.date(born.year + ADULT_AGE, 3, 1)
+
     def age_on(self, day: datetime.date) -> int:
         had_birthday = (day.month, day.day) >= (self.date_of_birth.month, self.date_of_birth.day)
         return day.year - self.date_of_birth.year - (0 if had_birthday else 1)
@@ -91,6 +103,13 @@ class PortalAccess(models.Model):
     status = models.CharField(
         _("status"), max_length=20, choices=PortalAccessStatus.choices, default=PortalAccessStatus.ACTIVE
     )
+    # The patient's own link is SELF; any other is a proxy's (patients.proxies), who acts as themself.
+    relationship = models.CharField(
+        _("relationship"), max_length=20, choices=Relationship.choices, default=Relationship.SELF
+    )
+    level = models.CharField(_("access"), max_length=30, choices=AccessLevel.choices, default=AccessLevel.FULL)
+    # The proxy's name as staff wrote it on the invitation (the account may have none of its own).
+    proxy_name = models.CharField(_("name"), max_length=200, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     status_changed_at = models.DateTimeField(auto_now_add=True)
 
@@ -105,6 +124,10 @@ class PortalAccess(models.Model):
     def __str__(self) -> str:
         return f"{self.user} → {self.patient}"
 
+    @property
+    def is_proxy(self) -> bool:
+        return self.relationship in PROXY_RELATIONSHIPS
+
 
 class InvitationQuerySet(models.QuerySet["Invitation"]):
     def for_clinic(self, clinic: Clinic) -> "InvitationQuerySet":
@@ -115,6 +138,16 @@ class InvitationQuerySet(models.QuerySet["Invitation"]):
 
     def pending_at(self, now: datetime.datetime) -> "InvitationQuerySet":
         return self.filter(status=InvitationStatus.PENDING, expires_at__gt=now)
+
+    def to_patient(self) -> "InvitationQuerySet":
+        return self.filter(relationship=Relationship.SELF)
+
+    def to_addressee(self, *, relationship: str, email: str) -> "InvitationQuerySet":
+        """The invitations to the same person: the patient's own, or those to one proxy's address.
+        Each counts its own pending invitations and supersedes only its own (issue 16, part 3)."""
+        if relationship == Relationship.SELF:
+            return self.to_patient()
+        return self.exclude(relationship=Relationship.SELF).filter(email=email)
 
 
 class Invitation(models.Model):
@@ -127,6 +160,13 @@ class Invitation(models.Model):
     clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="invitations")
     email = models.EmailField(_("sent to"))
+    # SELF: to the patient, at the record's email. Otherwise to a proxy, at their own email,
+    # with the name, relationship and access level their link will have.
+    relationship = models.CharField(
+        _("relationship"), max_length=20, choices=Relationship.choices, default=Relationship.SELF
+    )
+    level = models.CharField(_("access"), max_length=30, choices=AccessLevel.choices, default=AccessLevel.FULL)
+    proxy_name = models.CharField(_("name"), max_length=200, blank=True, default="")
     token_hash = models.CharField(max_length=64, unique=True)
     status = models.CharField(
         _("status"), max_length=20, choices=InvitationStatus.choices, default=InvitationStatus.PENDING
@@ -163,6 +203,10 @@ class Invitation(models.Model):
     def __str__(self) -> str:
         return f"Invitation {self.pk} for patient {self.patient_id}"
 
+    @property
+    def is_proxy(self) -> bool:
+        return self.relationship in PROXY_RELATIONSHIPS
+
     def status_at(self, now: datetime.datetime) -> str:
         if self.status == InvitationStatus.PENDING and self.expires_at <= now:
             return InvitationStatus.EXPIRED
@@ -173,3 +217,22 @@ class Invitation(models.Model):
 
     def badge(self) -> str:
         return INVITATION_BADGES[self.display_status()]
+
+
+class ProxyAgeOutWarning(models.Model):
+    """The clinic was told, once, that a record's parental proxy access ends when its patient turns 18
+    (patients.proxies.proxies_age_out). Unique per record and day: written in the transaction that
+    queues the emails, so a second run, or a run after an outage, finds it and sends nothing."""
+
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.CASCADE, related_name="+")
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="+")
+    adult_on = models.DateField()
+    sent_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["patient", "adult_on"], name="one_age_out_warning_per_patient_and_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Age-out warning for patient {self.patient_id} ({self.adult_on})"

@@ -11,7 +11,7 @@ from django.http import Http404
 
 from patientportal.accounts.models import User
 from patientportal.clinics.models import Clinic
-from patientportal.patients.choices import PortalStatus
+from patientportal.patients.choices import AccessLevel, PortalStatus, Relationship
 from patientportal.patients.models import Invitation, Patient, PortalAccess
 
 if TYPE_CHECKING:
@@ -223,17 +223,16 @@ def portal_accesses_for_user(*, user: User) -> list[PortalAccess]:
     )
 
 
-def portal_users_for_patient(*, patient: Patient) -> list[User]:
-    """The accounts that can use this record in the portal now (the patient, or a family member)."""
+def portal_users_for_patient(*, patient: Patient, full_access_only: bool = False) -> list[User]:
+    """The accounts that can use this record in the portal now (the patient, or a proxy).
+    `full_access_only`: leave out proxies limited to appointments and documents (orders and
+    receipts are not theirs to see)."""
     if patient.portal_status != PortalStatus.ENABLED:
         return []
-    accesses = (
-        PortalAccess.objects.for_patient(patient)
-        .active()
-        .filter(user__is_active=True)
-        .select_related("user")
-        .order_by("created_at", "id")
-    )
+    accesses = PortalAccess.objects.for_patient(patient).active()
+    if full_access_only:
+        accesses = accesses.filter(level=AccessLevel.FULL)
+    accesses = accesses.filter(user__is_active=True).select_related("user").order_by("created_at", "id")
     return [access.user for access in accesses]
 
 
@@ -256,3 +255,18 @@ def invitation_get_for_patient(*, patient: Patient, invitation_id: int) -> Invit
         raise Http404 from None
     invitation.patient = patient
     return invitation
+
+
+def proxy_get_for_patient(*, patient: Patient, access_id: int) -> PortalAccess:
+    """One of the record's proxies; anything else (the patient's own link, another record's) is a 404."""
+    try:
+        access = (
+            PortalAccess.objects.for_patient(patient)
+            .exclude(relationship=Relationship.SELF)
+            .select_related("user")
+            .get(pk=access_id)
+        )
+    except PortalAccess.DoesNotExist:
+        raise Http404 from None
+    access.patient = patient
+    return access

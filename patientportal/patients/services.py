@@ -1,5 +1,6 @@
 import datetime
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -10,7 +11,7 @@ from patientportal.accounts.models import User
 from patientportal.audit import services as audit
 from patientportal.audit.transitions import transition
 from patientportal.clinics.models import Clinic
-from patientportal.patients.choices import InvitationStatus, PortalAccessStatus, PortalStatus
+from patientportal.patients.choices import AccessLevel, InvitationStatus, PortalAccessStatus, PortalStatus, Relationship
 from patientportal.patients.errors import PatientError
 from patientportal.patients.machines import INVITATION, PORTAL_ACCESS, PORTAL_STATUS
 from patientportal.patients.models import Invitation, Patient, PortalAccess
@@ -81,14 +82,32 @@ def patient_record_viewed(*, patient: Patient, actor: User, what: str = "overvie
     )
 
 
+@dataclass(frozen=True)
+class LinkTerms:
+    """Who the account is to the patient and what it may open: the patient's own link, or a proxy's."""
+
+    relationship: str = Relationship.SELF
+    level: str = AccessLevel.FULL
+    proxy_name: str = ""
+
+
+OWN_LINK = LinkTerms()
+
+
 @transaction.atomic
-def portal_access_grant(*, user: User, patient: Patient, actor: User) -> PortalAccess:
-    """Link an account to a patient record (or re-activate the link)."""
+def portal_access_grant(*, user: User, patient: Patient, actor: User, terms: LinkTerms = OWN_LINK) -> PortalAccess:
+    """Link an account to a patient record (or re-activate the link), on the given terms: an
+    invitation accepted again says anew who the account is to the patient and what it may open."""
+    fields = {"relationship": terms.relationship, "level": terms.level, "proxy_name": terms.proxy_name}
+    metadata = {"relationship": terms.relationship, "level": terms.level}
     try:
         with transaction.atomic():
-            access = PortalAccess.objects.create(user=user, patient=patient, clinic=patient.clinic)
+            access = PortalAccess.objects.create(user=user, patient=patient, clinic=patient.clinic, **fields)
     except IntegrityError:
         access = PortalAccess.objects.select_for_update().get(user=user, patient=patient)
+        for name, value in fields.items():
+            setattr(access, name, value)
+        access.save(update_fields=list(fields))
         if access.status != PortalAccessStatus.ACTIVE:
             transition(
                 machine=PORTAL_ACCESS,
@@ -97,6 +116,7 @@ def portal_access_grant(*, user: User, patient: Patient, actor: User) -> PortalA
                 actor=actor,
                 fields={"status_changed_at": timezone.now()},
                 audit_action="patients.portal_access.granted",
+                audit_metadata=metadata,
             )
             return access
     audit.record(
@@ -105,6 +125,7 @@ def portal_access_grant(*, user: User, patient: Patient, actor: User) -> PortalA
         clinic=patient.clinic,
         patient=patient,
         obj=access,
+        metadata=metadata,
     )
     return access
 
@@ -117,7 +138,7 @@ def patient_lock(patient: Patient) -> Patient:
     return locked
 
 
-def _portal_status_move(*, patient: Patient, to: str, actor: User, now: datetime.datetime) -> None:
+def portal_status_move(*, patient: Patient, to: str, actor: User, now: datetime.datetime) -> None:
     transition(
         machine=PORTAL_STATUS,
         obj=patient,
@@ -128,7 +149,7 @@ def _portal_status_move(*, patient: Patient, to: str, actor: User, now: datetime
     )
 
 
-def invitation_revoke_locked(invitation: Invitation, *, actor: User, now: datetime.datetime, why: str) -> None:
+def invitation_revoke_locked(invitation: Invitation, *, actor: User | None, now: datetime.datetime, why: str) -> None:
     """Revoke a pending invitation; the caller holds the patient's lock."""
     transition(
         machine=INVITATION,
@@ -162,14 +183,16 @@ def portal_enable(*, patient: Patient, email: str, actor: User, now: datetime.da
             metadata={"fields": ["email"]},
         )
         _revoke_invitations_to_other_addresses(locked, actor=actor)
-    _portal_status_move(patient=locked, to=PortalStatus.ENABLED, actor=actor, now=now)
+    portal_status_move(patient=locked, to=PortalStatus.ENABLED, actor=actor, now=now)
     return locked
 
 
 def _revoke_invitations_to_other_addresses(patient: Patient, *, actor: User) -> None:
-    """An invitation sent to an address the record no longer has must stop working."""
+    """An invitation sent to an address the record no longer has must stop working. Only the
+    patient's own: a proxy's invitation goes to the proxy's address, not the record's."""
     now = timezone.now()
-    for invitation in Invitation.objects.for_patient(patient).pending_at(now).exclude(email=patient.email):
+    pending = Invitation.objects.for_patient(patient).to_patient().pending_at(now)
+    for invitation in pending.exclude(email=patient.email):
         invitation_revoke_locked(invitation, actor=actor, now=now, why="email changed")
 
 
@@ -180,7 +203,7 @@ def portal_disable(*, patient: Patient, actor: User, now: datetime.datetime | No
     Appointments, orders and documents are untouched."""
     now = now or timezone.now()
     locked = patient_lock(patient)
-    _portal_status_move(patient=locked, to=PortalStatus.DISABLED, actor=actor, now=now)
+    portal_status_move(patient=locked, to=PortalStatus.DISABLED, actor=actor, now=now)
     revoked = links = 0
     for invitation in Invitation.objects.for_patient(locked).pending_at(now):
         invitation_revoke_locked(invitation, actor=actor, now=now, why="portal disabled")

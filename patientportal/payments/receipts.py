@@ -42,11 +42,12 @@ from patientportal.payments.notices import (
 
 
 def receipt_recipients(patient: Patient) -> list[str]:
-    """The addresses a receipt goes to: each account that can use the record now, then the record's
-    own address if none of them has it; each address once."""
+    """The addresses a receipt goes to: each account that can use the record now with full access
+    (a proxy limited to appointments and documents sees no orders), then the record's own address
+    if none of them has it; each address once."""
     seen: set[str] = set()
     addresses: list[str] = []
-    for user in portal_users_for_patient(patient=patient):
+    for user in portal_users_for_patient(patient=patient, full_access_only=True):
         address = normalize_email(user.email)
         if address and address not in seen:
             seen.add(address)

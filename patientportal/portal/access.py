@@ -12,14 +12,17 @@ from functools import cached_property, wraps
 from typing import Concatenate, ParamSpec, cast
 
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django_htmx.middleware import HtmxDetails
 
 from patientportal.accounts.http import SignedInRequest
+from patientportal.accounts.models import User
+from patientportal.audit import services as audit
 from patientportal.clinics.features import Feature, clinic_features
 from patientportal.clinics.models import Clinic
+from patientportal.patients.choices import LEVEL_FEATURES, AccessLevel
 from patientportal.patients.links import record_from_link
 from patientportal.patients.models import Patient, PortalAccess
 from patientportal.patients.selectors import portal_accesses_for_user
@@ -30,13 +33,45 @@ SESSION_ACTIVE_ACCESS = "portal_active_access_id"
 
 @dataclass
 class PortalContext:
+    """The record in use and what this account may open in it: `features` is the clinic's plan
+    (`clinic_features`) narrowed to the link's access level (a proxy with appointments and
+    documents only has no shop, cart or orders)."""
+
+    user: User
     access: PortalAccess
     accesses: list[PortalAccess]
-    features: frozenset[Feature]
+    clinic_features: frozenset[Feature]
+
+    @cached_property
+    def features(self) -> frozenset[Feature]:
+        return self.clinic_features & LEVEL_FEATURES[self.access.level]
 
     @property
     def patient(self) -> Patient:
         return self.access.patient
+
+    @property
+    def is_proxy(self) -> bool:
+        return self.access.is_proxy
+
+    @property
+    def full_access(self) -> bool:
+        return self.access.level == AccessLevel.FULL
+
+    @property
+    def viewer_name(self) -> str:
+        """The signed-in person's own first name: the account's, else the name on their link."""
+        if self.user.first_name:
+            return self.user.first_name
+        if self.is_proxy and self.access.proxy_name:
+            return self.access.proxy_name.split()[0]
+        return self.patient.first_name if not self.is_proxy else self.user.email
+
+    @property
+    def signed_in_as(self) -> str:
+        """The signed-in person's full name, as the proxy note at the top of each page says it."""
+        own = f"{self.user.first_name} {self.user.last_name}".strip()
+        return own or self.access.proxy_name or self.user.email
 
     @property
     def clinic(self) -> Clinic:
@@ -84,10 +119,18 @@ def portal_context_for(request: SignedInRequest) -> PortalContext | None:
     active = next((access for access in accesses if access.pk == chosen_id), first_linked)
     if stored_id != active.pk:
         request.session[SESSION_ACTIVE_ACCESS] = active.pk
-    return PortalContext(access=active, accesses=accesses, features=clinic_features(active.patient.clinic))
+    return PortalContext(
+        user=request.user, access=active, accesses=accesses, clinic_features=clinic_features(active.patient.clinic)
+    )
 
 
-def portal_view(feature: Feature = Feature.DASHBOARD) -> Callable[[PortalViewFunction[P]], WrappedViewFunction[P]]:
+def portal_view(
+    feature: Feature = Feature.DASHBOARD, *, full_access_only: bool = False
+) -> Callable[[PortalViewFunction[P]], WrappedViewFunction[P]]:
+    """Deny by default. A feature outside the clinic's plan shows "not available" (403); one
+    outside the link's access level, or a `full_access_only` page for a limited proxy, is a 404,
+    as if it did not exist. A proxy's view runs as theirs, on the patient's behalf (audit)."""
+
     def decorator(view: PortalViewFunction[P]) -> WrappedViewFunction[P]:
         @wraps(view)
         def wrapper(request: HttpRequest, /, *args: P.args, **kwargs: P.kwargs) -> HttpResponseBase:
@@ -99,9 +142,14 @@ def portal_view(feature: Feature = Feature.DASHBOARD) -> Callable[[PortalViewFun
             if portal is None:
                 return render(request, "portal/no_access.html", status=403)
             portal_request.portal = portal
-            if feature not in portal.features:
+            if feature not in portal.clinic_features:
                 return render(request, "portal/feature_unavailable.html", {"portal": portal}, status=403)
-            return view(portal_request, *args, **kwargs)
+            if feature not in portal.features or (full_access_only and not portal.full_access):
+                raise Http404
+            if not portal.is_proxy:
+                return view(portal_request, *args, **kwargs)
+            with audit.acting_on_behalf(patient=portal.patient, relationship=portal.access.relationship):
+                return view(portal_request, *args, **kwargs)
 
         return wrapper
 

@@ -40,7 +40,8 @@ def _place(request: PortalRequest) -> tuple[int | None, int | None]:
 
 
 @require_GET
-@portal_view(Feature.DASHBOARD)
+# Not for a proxy with limited access: the record's history names its orders and everything else.
+@portal_view(Feature.DASHBOARD, full_access_only=True)
 def access_history(request: PortalRequest) -> HttpResponse:
     portal = request.portal
     patient, zone = portal.patient, portal.clinic.zone

@@ -206,7 +206,12 @@ def _accept(request: HttpRequest, user: User, digest: str) -> HttpResponse:
         )
     request.session.pop(INVITATION_SESSION_KEY, None)
     request.session[SESSION_ACTIVE_ACCESS] = access.pk
-    messages.success(
-        request, _("Your account is now linked to your record at %(clinic)s.") % {"clinic": access.clinic.name}
-    )
+    if access.is_proxy:
+        done = _("You can now use %(patient)s’s record at %(clinic)s, signed in as yourself.") % {
+            "patient": access.patient.full_name,
+            "clinic": access.clinic.name,
+        }
+    else:
+        done = _("Your account is now linked to your record at %(clinic)s.") % {"clinic": access.clinic.name}
+    messages.success(request, done)
     return redirect("portal:dashboard")

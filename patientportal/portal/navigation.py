@@ -26,6 +26,9 @@ class ActiveRecord(Protocol):
     @property
     def features(self) -> frozenset[Feature]: ...
 
+    @property
+    def full_access(self) -> bool: ...
+
 
 # A card's template context.
 CardContext = dict[str, Any]
@@ -44,6 +47,7 @@ class DashboardCard:
     template: str
     # Receives the PortalContext, returns the template's context.
     context: Callable[[ActiveRecord], CardContext] = field(default=lambda portal: {})
+    full_access_only: bool = False  # hidden from a proxy with limited access, like its page
 
 
 def _appointments_card(portal: ActiveRecord) -> CardContext:
@@ -83,7 +87,7 @@ DASHBOARD_CARDS: list[DashboardCard] = [
     DashboardCard(Feature.ORDERS, "portal/cards/orders.html", _orders_card),
     DashboardCard(Feature.DASHBOARD, "portal/cards/documents.html", _documents_card),
     # "Who viewed my record" (issue 16): every plan; the card reads nothing.
-    DashboardCard(Feature.DASHBOARD, "portal/cards/access_history.html"),
+    DashboardCard(Feature.DASHBOARD, "portal/cards/access_history.html", full_access_only=True),
 ]
 
 
@@ -93,4 +97,8 @@ def nav_items_for(features: frozenset[Feature]) -> list[NavItem]:
 
 def dashboard_cards_for(portal: ActiveRecord) -> list[tuple[DashboardCard, CardContext]]:
     features = portal.features
-    return [(card, card.context(portal)) for card in DASHBOARD_CARDS if card.feature in features]
+    return [
+        (card, card.context(portal))
+        for card in DASHBOARD_CARDS
+        if card.feature in features and (portal.full_access or not card.full_access_only)
+    ]

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from patientportal.clinics.choices import Role
 from patientportal.clinics.models import Clinic
+from patientportal.patients.choices import AccessLevel, Relationship
 
 
 class PatientSearchForm(forms.Form):
@@ -122,6 +123,36 @@ class InvitationSendForm(forms.Form):
             "required": _("Enter how many hours the link should work, for example 48."),
         },
     )
+
+
+class ProxyInviteForm(InvitationSendForm):
+    """Add a proxy: someone who uses the record on the patient's behalf, with their own account."""
+
+    field_order = ["name", "email", "relationship", "level", "expires_in_hours"]
+    name = forms.CharField(label=_("Their name"), max_length=200)
+    email = forms.EmailField(
+        label=_("Their own email address"),
+        help_text=_(
+            "The invitation goes here, and they must use it for their account. The record's email stays the patient's."
+        ),
+    )
+    relationship = forms.ChoiceField(
+        label=_("Relationship to the patient"),
+        choices=[(value, label) for value, label in Relationship.choices if value != Relationship.SELF],
+        help_text=_("A parent's or guardian's access ends by itself when the patient turns 18."),
+    )
+    level = forms.ChoiceField(
+        label=_("Access"),
+        choices=AccessLevel.choices,
+        initial=AccessLevel.FULL,
+        help_text=_("Appointments and documents only: no shop, cart, orders or receipts."),
+    )
+
+    def clean_name(self) -> str:
+        name = " ".join(self.cleaned_data["name"].split())
+        if not name:
+            raise forms.ValidationError(_("Enter the person's name."))
+        return name
 
 
 class ScheduleProvidersForm(forms.Form):

@@ -14,6 +14,7 @@ from patientportal.staff import (
     order_views,
     payment_attention_views,
     portal_access_views,
+    proxy_views,
     receipt_views,
     scheduling_views,
     verify_views,
@@ -39,6 +40,16 @@ urlpatterns = [
         "<slug:clinic_slug>/patients/<int:patient_id>/portal/disable/",
         portal_access_views.portal_disable_view,
         name="portal_disable",
+    ),
+    path(
+        "<slug:clinic_slug>/patients/<int:patient_id>/proxies/",
+        proxy_views.proxy_invite_view,
+        name="proxy_invite",
+    ),
+    path(
+        "<slug:clinic_slug>/patients/<int:patient_id>/proxies/<int:access_id>/revoke/",
+        proxy_views.proxy_revoke_view,
+        name="proxy_revoke",
     ),
     path(
         "<slug:clinic_slug>/patients/<int:patient_id>/invitations/",

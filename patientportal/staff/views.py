@@ -34,6 +34,7 @@ from patientportal.staff.forms import (
     PatientForm,
     PatientSearchForm,
     PortalEnableForm,
+    ProxyInviteForm,
     StaffMemberAddForm,
 )
 from patientportal.staff.order_views import ORDER_ROLES
@@ -139,18 +140,30 @@ def render_patient_record(
     *,
     enable_form: PortalEnableForm | None = None,
     invite_form: InvitationSendForm | None = None,
+    proxy_form: ProxyInviteForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
     """The record's Overview, also shown again with errors by the portal-access actions."""
     patient_services.patient_record_viewed(patient=patient, actor=request.user)
     invitations = patient_selectors.invitations_for_patient(patient=patient)
+    accesses = patient_selectors.portal_accesses_for_patient(patient=patient)
     context = {
         "patient": patient,
-        "portal_accesses": patient_selectors.portal_accesses_for_patient(patient=patient),
+        "portal_accesses": [access for access in accesses if not access.is_proxy],
+        # Read with the links above (no query of their own): active first, then by when linked.
+        "proxies": sorted(
+            (access for access in accesses if access.is_proxy), key=lambda access: access.status != "active"
+        ),
         "invitations": invitations,
-        "pending_count": sum(1 for item in invitations if item.display_status() == InvitationStatus.PENDING),
+        "pending_count": sum(
+            1 for item in invitations if not item.is_proxy and item.display_status() == InvitationStatus.PENDING
+        ),
+        "proxy_invitations": [
+            item for item in invitations if item.is_proxy and item.display_status() == InvitationStatus.PENDING
+        ],
         "enable_form": enable_form or PortalEnableForm(initial={"email": patient.email}),
         "invite_form": invite_form or InvitationSendForm(),
+        "proxy_form": proxy_form or ProxyInviteForm(),
         "appointments": list(appointments_for_patient_staff(patient=patient)[:RECORD_APPOINTMENTS]),
         "documents": list(documents_for_patient_staff(patient=patient)[:RECORD_DOCUMENTS]),
         # Only for the roles that may open orders (a provider may not): one query, the

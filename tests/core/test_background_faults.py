@@ -259,3 +259,32 @@ def test_the_periodic_runner_survives_a_database_restart_and_then_records_a_chec
     assert (order.status, order.payment_status) == (OrderStatus.PROCESSING, PaymentStatus.PAID)
     assert order.events.filter(machine="payment", to_value=PaymentStatus.PAID).count() == 1
     assert len(database_failures(caplog)) == 2
+
+
+def test_the_periodic_runner_survives_a_database_restart_and_ends_parental_access_at_18_once(
+    world, db_through_proxy, caplog
+):
+    from patientportal.audit.models import AuditEvent
+    from patientportal.patients.choices import PortalAccessStatus, Relationship
+    from patientportal.patients.models import PortalAccess
+    from tests.factories import PatientFactory, PortalAccessFactory
+
+    # Turned 18 this year or last, while the runner could not reach the database.
+    adult = PatientFactory(clinic=world.clinic_a, date_of_birth=datetime.date(timezone.now().year - 19, 1, 1))
+    link = PortalAccessFactory(patient=adult, relationship=Relationship.PARENT_GUARDIAN, proxy_name="Maria Garcia")
+    db_through_proxy.cut()
+
+    def ended() -> bool:
+        return PortalAccess.objects.get(pk=link.pk).status == PortalAccessStatus.DISABLED
+
+    outage = Outage(db_through_proxy, failures_before_back=2, done=ended)
+    run_loop(
+        role=ProcessRole.PERIODIC,
+        step=partial(run_periodic_jobs, JOBS, every=datetime.timedelta(minutes=1)),
+        idle_seconds=60,
+        stop=outage.stop,
+        wait=outage,
+    )
+    assert ended()
+    assert AuditEvent.objects.filter(action="patients.proxy.aged_out", patient=adult).count() == 1
+    assert len(database_failures(caplog)) == 2

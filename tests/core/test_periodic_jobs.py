@@ -88,6 +88,7 @@ def test_the_runner_runs_the_portals_periodic_work(world, caplog):
         "authorisations_lapse",
         "appointment_reminders_send",
         "notification_digests_send",
+        "proxies_age_out",
         "email_deliveries_resubmit",
         "background_records_purge",
     ]
@@ -98,6 +99,7 @@ def test_the_runner_runs_the_portals_periodic_work(world, caplog):
         ("authorisations_lapse", "ok"),
         ("appointment_reminders_send", "ok"),
         ("notification_digests_send", "ok"),
+        ("proxies_age_out", "ok"),
         ("email_deliveries_resubmit", "ok"),
         ("background_records_purge", "ok"),
     }

@@ -146,3 +146,22 @@ def test_the_demo_clinic_has_a_policy_requests_in_its_queue_and_a_visit_maria_ca
     marias = Appointment.objects.filter(clinic=riverside, patient__first_name="Maria", starts_at__gt=now)
     refusals = {patient_cancel_refusal(appointment=item, clinic=riverside, now=now) for item in marias}
     assert None in refusals and "cancel_not_online" in refusals  # one she can cancel, one she must call about
+
+
+def test_leo_has_two_guardians_with_their_own_accounts_one_with_documents_only(capsys):
+    from patientportal.patients.choices import AccessLevel, Relationship
+    from tests.conftest import client_for
+
+    call_command("seed_demo")
+    leo = Patient.objects.get(first_name="Leo")
+    links = {link.user.email: link for link in PortalAccess.objects.filter(patient=leo).select_related("user")}
+    assert {email: (link.relationship, link.level) for email, link in links.items()} == {
+        "maria@patient.example": (Relationship.PARENT_GUARDIAN, AccessLevel.FULL),
+        "daniel@patient.example": (Relationship.PARENT_GUARDIAN, AccessLevel.APPOINTMENTS_DOCUMENTS),
+    }
+    assert leo.email == ""  # the record's email is the patient's, and Leo, 11, has none
+    daniel = client_for(User.objects.get(email="daniel@patient.example"))
+    page = daniel.get("/portal/").text
+    assert "Hello, Daniel" in page and "You are viewing Leo Garcia’s record at Harbor" in page
+    assert daniel.get("/portal/shop/").status_code == 404
+    assert "daniel@patient.example" in capsys.readouterr().out

@@ -104,6 +104,25 @@ def test_paying_emails_a_receipt_with_the_items_the_tax_the_total_and_the_card(w
     assert "Visa ending in 4242" in html_body(sent[0])
 
 
+def test_a_proxy_limited_to_appointments_and_documents_gets_no_receipt(world, order):
+    from patientportal.patients.choices import AccessLevel, Relationship
+    from tests.factories import PortalAccessFactory
+
+    PortalAccessFactory(
+        patient=world.p1,
+        user__email="carer@example.com",
+        relationship=Relationship.CAREGIVER,
+        proxy_name="Casey Carer",
+        level=AccessLevel.APPOINTMENTS_DOCUMENTS,
+    )
+    PortalAccessFactory(
+        patient=world.p1, user__email="guardian@example.com", relationship=Relationship.CAREGIVER, proxy_name="Gil"
+    )
+    pay(order)
+    addresses = sorted(delivery.to[0] for delivery in emails(PAYMENT_RECEIPT))
+    assert addresses == sorted([world.patient_user_1.email, world.p1.email, "guardian@example.com"])
+
+
 def test_the_page_and_the_pdf_say_what_the_email_says(world, order):
     pay(order)
     client = client_for(world.patient_user_1)

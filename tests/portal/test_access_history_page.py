@@ -15,6 +15,7 @@ from patientportal.audit import services as audit
 from patientportal.audit.models import AuditEvent
 from patientportal.clinics.choices import Role
 from patientportal.documents.services import document_upload
+from patientportal.patients.choices import Relationship
 from tests.activity.helpers import add_events
 from tests.conftest import client_for
 from tests.documents.helpers import pdf_bytes
@@ -76,7 +77,9 @@ def page_time(index: int) -> str:
 
 
 def test_the_patients_own_and_proxies_actions_are_listed_apart(world, front_desk):
-    parent = PortalAccessFactory(patient=world.p1, user__first_name="Pat", user__last_name="Parent").user
+    parent = PortalAccessFactory(
+        patient=world.p1, user__first_name="Pat", user__last_name="Parent", relationship=Relationship.PARENT_GUARDIAN
+    ).user
     client_for(world.patient_user_1).get("/portal/documents/")
     client_for(parent).get("/portal/")
     client_for(front_desk).get(f"/staff/alpha/patients/{world.p1.pk}/")
@@ -89,7 +92,8 @@ def test_the_patients_own_and_proxies_actions_are_listed_apart(world, front_desk
     assert [row[1:] for row in own_side] == [
         # the staff side's visit just before: this page is a read of the record by its patient
         ("You", "Viewed who viewed your record"),
-        ("Pat Parent Shares your access", "Opened your portal's home page"),
+        # a proxy: their own name and relationship, acting on the patient's behalf
+        ("Pat Parent Parent or guardian, on the patient's behalf", "Opened your portal's home page"),
         ("You", "Viewed your documents"),
     ]
 

@@ -29,7 +29,14 @@ from patientportal.documents.signature_input import typed_signature_png
 from patientportal.orders.cart import cart_add_item
 from patientportal.orders.models import Order
 from patientportal.orders.services import order_complete, order_mark_ready, order_place
-from patientportal.patients.invitations import invitation_accept, invitation_revoke, invitation_send, invitation_url
+from patientportal.patients.choices import AccessLevel, Relationship
+from patientportal.patients.invitations import (
+    Proxy,
+    invitation_accept,
+    invitation_revoke,
+    invitation_send,
+    invitation_url,
+)
 from patientportal.patients.models import Patient
 from patientportal.patients.services import patient_create, portal_disable, portal_enable
 from patientportal.payments.providers import ProviderEvent, ProviderEventKind
@@ -165,16 +172,8 @@ PATIENTS = [
         "linked",
         "maria@patient.example",
     ),
-    (
-        "harbor",
-        "Leo",
-        "Garcia",
-        "2015-07-08",
-        "maria@patient.example",
-        "+1 555 0101",
-        "linked",
-        "maria@patient.example",
-    ),
+    # Leo is 11 and has no email of his own: his guardians use his record as proxies (GUARDIANS).
+    ("harbor", "Leo", "Garcia", "2015-07-08", "", "+1 555 0101", None, None),
     (
         "harbor",
         "Olivia",
@@ -187,6 +186,13 @@ PATIENTS = [
     ),
     ("harbor", "Noah", "Davis", "1988-08-19", "noah.davis@patient.example", "+1 555 0202", "pending", None),
     ("harbor", "Grace", "Kim", "1966-10-03", "grace.kim@patient.example", "", None, None),
+]
+
+# Leo's guardians (issue 16, part 3): each with their own account, invited to their own address.
+# (email, first name, last name, access level)
+GUARDIANS = [
+    ("maria@patient.example", "Maria", "Garcia", AccessLevel.FULL),
+    ("daniel@patient.example", "Daniel", "Garcia", AccessLevel.APPOINTMENTS_DOCUMENTS),
 ]
 
 OPERATOR_EMAIL = "operator@portal.example"
@@ -597,6 +603,7 @@ class Command(BaseCommand):
             )
             if situation:
                 self._portal(patient, situation, account, owner)
+        self._guardians(clinics["harbor"])
         for slug, clinic in clinics.items():
             if not clinic.providers.exists():
                 self._scheduling(clinic, SCHEDULING[slug])
@@ -906,12 +913,24 @@ class Command(BaseCommand):
             if situation == "disabled":
                 portal_disable(patient=patient, actor=staff)
 
+    def _guardians(self, clinic: Clinic) -> None:
+        """Leo's two guardians accept their own invitations, as a parent would."""
+        leo = Patient.objects.for_clinic(clinic).get(first_name="Leo")
+        if leo.portal_accesses.exists():
+            return
+        staff = clinic_owner(clinic)
+        for email, first, last, level in GUARDIANS:
+            proxy = Proxy(f"{first} {last}", email, Relationship.PARENT_GUARDIAN, level)
+            _invitation, token = invitation_send(patient=leo, expires_in=TWO_DAYS, actor=staff, proxy=proxy)
+            invitation_accept(token=token, user=demo_user(email, first, last))
+
     def _print_logins(self) -> None:
         lines = [
             "",
             f"Demo logins (password for all: {DEMO_PASSWORD})",
             "  Patients",
-            "    maria@patient.example   Maria Garcia: Riverside and Harbor, plus her son Leo at Harbor",
+            "    maria@patient.example   Maria Garcia: Riverside and Harbor, and her son Leo's record (guardian)",
+            "    daniel@patient.example  Daniel Garcia, Leo's second guardian: appointments and documents only",
             "    chen@patient.example    Chen Li at Riverside (Professional plan)",
             "    olivia@patient.example  Olivia Brown at Harbor (Premium + Portal Add-on)",
             "    aisha@patient.example   Aisha Khan, whose portal access Riverside disabled",

@@ -9,6 +9,7 @@ from patientportal.core.background import Job, run_loop, run_periodic_jobs, stop
 from patientportal.core.choices import ProcessRole
 from patientportal.core.jobs import background_records_purge, email_deliveries_resubmit
 from patientportal.notifications.digest import notification_digests_send
+from patientportal.patients.proxies import proxies_age_out
 from patientportal.payments.authorisations import authorisations_lapse
 from patientportal.payments.services import cancel_unpaid_orders, payments_reconcile
 from patientportal.scheduling.reminders import appointment_reminders_send
@@ -22,6 +23,7 @@ JOBS: list[Job] = [
     ("authorisations_lapse", authorisations_lapse),
     ("appointment_reminders_send", appointment_reminders_send),
     ("notification_digests_send", notification_digests_send),
+    ("proxies_age_out", proxies_age_out),
     ("email_deliveries_resubmit", email_deliveries_resubmit),
     ("background_records_purge", background_records_purge),
 ]
@@ -30,7 +32,8 @@ JOBS: list[Job] = [
 class Command(BaseCommand):
     help = (
         "Run the portal's periodic work (cancelling unpaid orders, reconciling payments with the provider, "
-        "appointment reminders, staff notification summaries, retrying emails, purging old task rows) "
+        "appointment reminders, staff notification summaries, ending parental proxy access at 18, retrying "
+        "emails, purging old task rows) "
         "every minute, until stopped, surviving database outages. Any number may run at once."
     )
 
