@@ -1,7 +1,7 @@
 """A proxy's access level holds on every portal URL (issue 16, part 3). The URL list is walked from
 the portal's URLconf, so a new portal URL fails here until it is put on one side or the other: what
 a proxy with "appointments and documents only" may open (the same answer as a full proxy), and what
-is a 404 for them (the shop, cart, checkout, orders and the record's history)."""
+is a 404 for them (the shop, cart, checkout, orders, receipts and the record's history)."""
 
 import datetime
 import io
@@ -16,11 +16,13 @@ from patientportal.catalog.services import product_save
 from patientportal.documents.services import document_upload
 from patientportal.orders.cart import cart_add_item
 from patientportal.patients.choices import AccessLevel, Relationship
+from patientportal.payments.models import Refund
+from patientportal.payments.refunds import order_refund
 from patientportal.portal import urls as portal_urls
 from tests.conftest import client_for
 from tests.documents.helpers import pdf_bytes
-from tests.factories import AppointmentFactory, PatientFactory, PortalAccessFactory
-from tests.orders.helpers import place_order
+from tests.factories import AppointmentFactory, AppointmentRequestFactory, PatientFactory, PortalAccessFactory
+from tests.orders.helpers import pay, place_order
 
 pytestmark = pytest.mark.django_db
 
@@ -31,6 +33,11 @@ LIMITED_MAY_OPEN = {
     "appointments",
     "appointment_reminders",
     "appointment_calendar_file",
+    "appointment_cancel",
+    "appointment_reschedule",
+    "appointment_request_new",
+    "appointment_request_withdraw",
+    "account",
     "document_list",
     "document_detail",
     "document_file",
@@ -54,6 +61,10 @@ FULL_ACCESS_ONLY = {
     "order_detail",
     "order_pay",
     "order_confirmation",
+    "payment_receipt",
+    "payment_receipt_pdf",
+    "refund_receipt",
+    "refund_receipt_pdf",
     "access_history",
 }
 
@@ -85,6 +96,10 @@ def family(world):
         initial_stock=10,
     )
     order = place_order(world, patient=leo, products=[(product, 1)])
+    pay(order)  # paid, then refunded: its receipts open for a full proxy
+    order_refund(order=order, actor=world.owner_a, reason="Returned")
+    world.clinic_a.accepts_appointment_requests = True
+    world.clinic_a.save()
     item = cart_add_item(patient=leo, product=product, quantity=1)
     document = document_upload(
         patient=leo,
@@ -104,6 +119,8 @@ def family(world):
         "document_id": document.pk,
         "page": 1,
         "order_id": order.pk,
+        "refund_id": Refund.objects.get(payment__order=order).pk,
+        "request_id": AppointmentRequestFactory(patient=leo).pk,
     }
     return full.user, limited.user, values
 
