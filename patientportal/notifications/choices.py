@@ -22,6 +22,7 @@ class NotificationKind(models.TextChoices):
     APPOINTMENT_REQUESTED = "appointment_requested", _("Appointment requested")
     APPOINTMENT_CANCELLED_BY_PATIENT = "appointment_cancelled_by_patient", _("Appointment cancelled by the patient")
     EMAIL_UNDELIVERED = "email_undelivered", _("Email to a patient not delivered")
+    PROXY_ACCESS_ENDING = "proxy_access_ending", _("Parental access ending at 18")
 
 
 class EmailChoice(models.TextChoices):
@@ -72,6 +73,12 @@ KIND_RULES: dict[str, KindRule] = {
     NotificationKind.EMAIL_UNDELIVERED: KindRule(
         _("An email to a patient could not be delivered after every retry."),
         {Role.OWNER: DAILY, Role.ADMIN: AT_ONCE, Role.STAFF: AT_ONCE},
+    ),
+    # A week's notice that a parent's or guardian's access ends when the patient turns 18: the roles
+    # that manage proxies, at once, so they can talk to the family in time.
+    NotificationKind.PROXY_ACCESS_ENDING: KindRule(
+        _("A parent's or guardian's access to a record ends in a week, when the patient turns 18."),
+        {Role.OWNER: AT_ONCE, Role.ADMIN: AT_ONCE},
     ),
 }
 

@@ -9,7 +9,8 @@ A parent's or guardian's access ends by itself on the day the patient turns 18 i
 time zone, and the clinic's owners and admins are told a week before (`proxies_age_out`, a
 periodic job). Exactly once: ending a link is a compare-and-set move of its status (a second
 run finds nothing active); each warning is a `ProxyAgeOutWarning` row, unique per record and
-day, written in the transaction that queues its emails, so if that transaction does not commit
+day, written in the transaction that makes its staff notifications (`notifications.notify_staff`,
+kind "Parental access ending at 18", owners and admins), so if that transaction does not commit
 (a database outage) neither exists and the next round tries again.
 """
 
@@ -19,15 +20,15 @@ import logging
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
 
 from patientportal.accounts.emails import normalize_email
 from patientportal.accounts.models import User
 from patientportal.audit import services as audit
 from patientportal.audit.transitions import transition
-from patientportal.clinics.choices import Role
-from patientportal.clinics.models import StaffMembership
-from patientportal.core.emails import queue_templated_email
+from patientportal.notifications.choices import NotificationKind
+from patientportal.notifications.services import notify_staff
 from patientportal.patients.choices import (
     ADULT_AGE,
     ENDS_AT_ADULTHOOD,
@@ -44,8 +45,6 @@ from patientportal.patients.services import invitation_revoke_locked, patient_lo
 logger = logging.getLogger(__name__)
 
 WARN_AHEAD = datetime.timedelta(days=7)
-# The roles told that a parent's access is about to end.
-WARNED_ROLES = (Role.OWNER, Role.ADMIN)
 # A local date is at most a day ahead of UTC's (UTC+14): a birth date bound that holds everywhere.
 WIDEST_ZONE_AHEAD = datetime.timedelta(days=1)
 
@@ -139,7 +138,7 @@ def _warn(patient: Patient, *, now: datetime.datetime) -> bool:
             warning = ProxyAgeOutWarning.objects.create(
                 clinic=patient.clinic, patient=patient, adult_on=patient.adult_on(), sent_at=now
             )
-            _warning_emails(warning, patient=patient)
+            _warning_notify(warning, patient=patient)
             audit.record(
                 action="patients.proxy.age_out_warned",
                 clinic=patient.clinic,
@@ -152,30 +151,16 @@ def _warn(patient: Patient, *, now: datetime.datetime) -> bool:
     return True
 
 
-def _warning_emails(warning: ProxyAgeOutWarning, *, patient: Patient) -> None:
-    # Plain email for now; a staff notification can replace it when the clinic has them.
-    proxies = list(
-        PortalAccess.objects.filter(
-            patient=patient, relationship__in=ENDS_AT_ADULTHOOD, status=PortalAccessStatus.ACTIVE
-        ).select_related("user")
+def _warning_notify(warning: ProxyAgeOutWarning, *, patient: Patient) -> None:
+    """Tell the clinic's owners and admins (a staff notification, emailed at once unless they chose
+    otherwise). The title names no one: the record's page says whose access it is."""
+    with translation.override(settings.LANGUAGE_CODE):
+        title = _("A parent's or guardian's access to a record ends on %(day)s (the patient turns 18)") % {
+            "day": formats.date_format(warning.adult_on, "F j")
+        }
+    notify_staff(
+        patient.clinic,
+        NotificationKind.PROXY_ACCESS_ENDING,
+        title=title,
+        url=reverse("staff:patient_detail", args=[patient.clinic.slug, patient.pk]),
     )
-    recipients = (
-        StaffMembership.objects.for_clinic(patient.clinic)
-        .filter(role__in=WARNED_ROLES, user__is_active=True)
-        .select_related("user")
-        .order_by("user__email")
-    )
-    context = {
-        "clinic": patient.clinic,
-        "patient": patient,
-        "adult_on": warning.adult_on,
-        "proxies": [access.proxy_name or access.user.get_full_name() for access in proxies],
-        "record_url": settings.SITE_URL + reverse("staff:patient_detail", args=[patient.clinic.slug, patient.pk]),
-    }
-    for membership in recipients:
-        queue_templated_email(
-            template_prefix="patients/email/proxy_age_out_warning",
-            to=membership.user.email,
-            context=context,
-            about=warning,
-        )

@@ -29,6 +29,7 @@ DEFAULTS = {
     NotificationKind.APPOINTMENT_REQUESTED: {A: D, AD: I_, S: I_, PR: D},
     NotificationKind.APPOINTMENT_CANCELLED_BY_PATIENT: {A: D, AD: I_, S: I_, PR: I_},
     NotificationKind.EMAIL_UNDELIVERED: {A: D, AD: I_, S: I_},
+    NotificationKind.PROXY_ACCESS_ENDING: {A: I_, AD: I_},
 }
 
 

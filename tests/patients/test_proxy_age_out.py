@@ -9,6 +9,8 @@ from django.core import mail
 
 from patientportal.audit.models import AuditEvent
 from patientportal.clinics.choices import Role
+from patientportal.notifications.choices import NotificationKind
+from patientportal.notifications.models import Notification
 from patientportal.patients.choices import AccessLevel, InvitationStatus, PortalAccessStatus, Relationship
 from patientportal.patients.invitations import Proxy, invitation_send
 from patientportal.patients.models import Invitation, PortalAccess, ProxyAgeOutWarning
@@ -100,11 +102,20 @@ def test_the_clinics_owners_and_admins_are_told_a_week_before_once(django_captur
         assert proxies_age_out(now=seven_days + datetime.timedelta(hours=1)) == []
         assert proxies_age_out(now=seven_days + datetime.timedelta(days=3)) == []
 
+    # A staff notification each, emailed at once: naming no one, linking to the record.
+    told = Notification.objects.filter(kind=NotificationKind.PROXY_ACCESS_ENDING).select_related("membership__user")
+    assert sorted(row.membership.user.email for row in told) == ["admin@clinic.example", "owner@clinic.example"]
+    assert {(row.title, row.url) for row in told} == {
+        (
+            "A parent's or guardian's access to a record ends on July 8 (the patient turns 18)",
+            f"/staff/{clinic.slug}/patients/{link.patient.pk}/",
+        )
+    }
     assert sorted(message.to[0] for message in mail.outbox) == ["admin@clinic.example", "owner@clinic.example"]
     message = next(message for message in mail.outbox if message.to == [owner.email])
-    assert message.subject.endswith("Leo Garcia turns 18 on July 8: parental portal access ends")
-    assert "Maria Garcia" in message.body
-    assert f"/staff/{clinic.slug}/patients/{link.patient.pk}/" in message.body
+    assert "access to a record ends on July 8" in message.subject
+    assert "Leo" not in message.body and "Maria" not in message.body
+    assert f"/staff/{clinic.slug}/notifications/" in message.body
     assert ProxyAgeOutWarning.objects.get().adult_on == datetime.date(2026, 7, 8)
     assert PortalAccess.objects.get(pk=link.pk).status == PortalAccessStatus.ACTIVE  # not yet
 
