@@ -108,6 +108,18 @@ def take_request_screens(browser) -> None:
         )
 
 
+def take_account_and_trust_screens(browser) -> None:
+    """A receipt, the account page, a documents-only guardian's home, and payments needing attention."""
+    shots = (
+        ("portal-receipt-phone", 375, "olivia@patient.example", "/portal/orders/5/receipt/"),
+        ("portal-account-phone", 375, "chen@patient.example", "/portal/account/"),
+        ("portal-proxy-dashboard-phone", 375, "daniel@patient.example", "/portal/"),
+        ("staff-payment-attention", 1280, "owner@harbor.example", "/staff/harbor/payments/attention/"),
+    )
+    for name, width, email, path in shots:
+        shoot(browser, name, width, email, path, full_page=True)
+
+
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as folder:
@@ -127,6 +139,7 @@ def main() -> None:
                 shoot(browser, "portal-cart", 1280, "olivia@patient.example", "/portal/cart/")
                 shoot(browser, "portal-order", 375, "olivia@patient.example", "/portal/orders/1/", full_page=True)
                 shoot(browser, "staff-orders", 1280, "owner@harbor.example", "/staff/harbor/orders/?queue=all")
+                take_account_and_trust_screens(browser)
                 shoot(
                     browser,
                     "portal-documents-phone",
