@@ -40,6 +40,7 @@ PAGES: dict[str, UndeliveredPage] = {
     "documents.signaturerequest": UndeliveredPage("staff:document_detail", "document_id"),
     "patients.invitation": UndeliveredPage("staff:patient_detail", "patient_id", "#portal-access"),
     "scheduling.appointment": UndeliveredPage("staff:patient_appointments", "patient_id"),
+    "scheduling.appointmentrequest": UndeliveredPage("staff:patient_appointments", "patient_id"),
     "clinics.staffmembership": UndeliveredPage("staff:team", None),
 }
 
@@ -52,6 +53,7 @@ def title_for(about_type: str, row: dict[str, object]) -> str:
         "documents.signaturerequest": _("An email asking a patient to sign a document could not be delivered"),
         "patients.invitation": _("An invitation email could not be delivered"),
         "scheduling.appointment": _("An email about an appointment could not be delivered"),
+        "scheduling.appointmentrequest": _("An email answering an appointment request could not be delivered"),
         "clinics.staffmembership": _("An email to a new team member could not be delivered"),
     }
     return titles[about_type]

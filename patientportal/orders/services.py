@@ -40,6 +40,7 @@ from patientportal.orders.models import CartItem, Order, OrderEvent, OrderItem, 
 from patientportal.orders.tax import tax_cents
 from patientportal.patients.links import record_link_query
 from patientportal.patients.models import Patient
+from patientportal.patients.selectors import record_address_for_orders
 
 
 def order_lock(order: Order) -> Order:
@@ -220,12 +221,14 @@ def cancel_locked_order(order: Order, *, actor: User | None, reason: str) -> Ord
 
 def order_email_patient(order: Order, kind: str) -> None:
     """Tell the patient what happened to their order (kind: approved, approved_paid, approved_pay_now,
-    authorisation_lapsed, rejected, ready, cancelled, cancelled_unpaid)."""
-    if not order.patient.email:
+    authorisation_lapsed, rejected, ready, cancelled, cancelled_unpaid), at the record's own address
+    (not when that is a proxy's who may not see orders)."""
+    address = record_address_for_orders(order.patient)
+    if not address:
         return
     queue_templated_email(
         template_prefix="orders/email/order_update",
-        to=order.patient.email,
+        to=address,
         about=order,
         context={
             "kind": kind,

@@ -236,6 +236,21 @@ def portal_users_for_patient(*, patient: Patient, full_access_only: bool = False
     return [access.user for access in accesses]
 
 
+def record_address_for_orders(patient: Patient) -> str:
+    """The record's own address, for emails about its orders (updates, receipts) — or "" when that
+    address is the sign-in address of a proxy limited to appointments and documents, who may not
+    see the record's orders (a child's record often still carries a parent's address)."""
+    if not patient.email:
+        return ""
+    limited = (
+        PortalAccess.objects.for_patient(patient)
+        .active()
+        .exclude(level=AccessLevel.FULL)
+        .filter(user__email__iexact=patient.email)
+    )
+    return "" if limited.exists() else patient.email
+
+
 def portal_accesses_for_patient(*, patient: Patient) -> list[PortalAccess]:
     return list(PortalAccess.objects.for_patient(patient).select_related("user").order_by("created_at", "id"))
 

@@ -7,8 +7,20 @@ import datetime
 from dataclasses import dataclass
 
 from patientportal.clinics.models import Clinic
+from patientportal.orders.models import OrderItem
 from patientportal.payments.choices import PaymentAttemptStatus, RefundKind
 from patientportal.payments.models import Payment, Refund
+
+
+def restricted_kind(item: OrderItem) -> str:
+    """ "prescription" or "consultation" for an item that needs one, else "". An email names such an
+    item only by this word (what a patient is prescribed is health information; an email can be read
+    by whoever else opens the mailbox); the signed-in page and the PDF name it in full."""
+    if item.requires_prescription:
+        return "prescription"
+    if item.requires_consultation:
+        return "consultation"
+    return ""
 
 
 @dataclass(frozen=True)
@@ -16,6 +28,7 @@ class RefundNoticeLine:
     name: str
     quantity: int
     amount_cents: int  # before tax
+    restricted: str = ""  # restricted_kind(): how an email names the item
 
 
 @dataclass(frozen=True)
@@ -81,7 +94,12 @@ def refund_notice(refund: Refund) -> RefundNotice:
         refunded_at=refund.created_at,
         kind=refund.kind,
         lines=[
-            RefundNoticeLine(name=line.order_item.name, quantity=line.quantity, amount_cents=line.amount_cents)
+            RefundNoticeLine(
+                name=line.order_item.name,
+                quantity=line.quantity,
+                amount_cents=line.amount_cents,
+                restricted=restricted_kind(line.order_item),
+            )
             for line in refund.items.select_related("order_item")
         ],
         items_cents=refund.items_cents,
@@ -103,6 +121,7 @@ class ReceiptLine:
     unit_price_cents: int
     amount_cents: int  # quantity × unit price, before tax
     taxable: bool
+    restricted: str = ""  # restricted_kind(): how an email names the item
 
 
 @dataclass(frozen=True)
@@ -151,6 +170,7 @@ def payment_receipt(payment: Payment) -> PaymentReceipt:
                 unit_price_cents=item.unit_price_cents,
                 amount_cents=item.line_total_cents,
                 taxable=item.taxable,
+                restricted=restricted_kind(item),
             )
             for item in order.items.all()
         ],

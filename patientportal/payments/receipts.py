@@ -28,7 +28,7 @@ from patientportal.documents.responses import file_response
 from patientportal.orders.models import Order
 from patientportal.patients.links import record_link_query
 from patientportal.patients.models import Patient
-from patientportal.patients.selectors import portal_users_for_patient
+from patientportal.patients.selectors import portal_users_for_patient, record_address_for_orders
 from patientportal.payments.models import Payment, Refund
 from patientportal.payments.notices import (
     RECEIPTED,
@@ -52,8 +52,9 @@ def receipt_recipients(patient: Patient) -> list[str]:
         if address and address not in seen:
             seen.add(address)
             addresses.append(user.email)
-    if patient.email and normalize_email(patient.email) not in seen:
-        addresses.append(patient.email)
+    record_address = record_address_for_orders(patient)
+    if record_address and normalize_email(record_address) not in seen:
+        addresses.append(record_address)
     return addresses
 
 

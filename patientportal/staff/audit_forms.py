@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from patientportal.activity.words import KINDS
 from patientportal.clinics.models import StaffMembership
+from patientportal.staff.fields import CalendarDateField
 
 MOST_DAYS = 366 * 6  # HIPAA keeps six years: a range longer than that is a typing mistake
 
@@ -27,8 +28,8 @@ class AuditTrailForm(forms.Form):
     kind = forms.ChoiceField(
         label=_("What"), required=False, choices=[("", _("Everything")), *((kind.key, kind.label) for kind in KINDS)]
     )
-    since = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    since = CalendarDateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    until = CalendarDateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(
         self, *args: Any, team: list[StaffMembership], also: tuple[int, str] | None = None, **kwargs: Any

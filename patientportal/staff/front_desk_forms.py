@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from patientportal.scheduling.front_desk import DeskMove
+from patientportal.staff.fields import CalendarDateField
 
 
 class DeskMoveForm(forms.Form):
@@ -39,7 +40,7 @@ class SlotForm(forms.Form):
     """The free time a booking from the schedule starts from, all optional: whatever is given
     and valid is filled in on the booking form; ids outside the clinic are refused by the view."""
 
-    date = forms.DateField(required=False)
+    date = CalendarDateField(required=False)
     time = forms.TimeField(required=False)
     provider = forms.IntegerField(required=False, min_value=1)
     location = forms.IntegerField(required=False, min_value=1)
@@ -67,5 +68,5 @@ class SlotForm(forms.Form):
 
 
 class WeekForm(forms.Form):
-    date = forms.DateField(label=_("Week of"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date = CalendarDateField(label=_("Week of"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     provider = forms.IntegerField(required=False, min_value=1)

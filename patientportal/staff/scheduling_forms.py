@@ -10,6 +10,7 @@ from patientportal.scheduling.choices import APPOINTMENT_TRANSITIONS, Appointmen
 from patientportal.scheduling.clock import NonexistentLocalTime, local_to_aware
 from patientportal.scheduling.models import MAX_DURATION, MIN_DURATION, Appointment, AppointmentType, Location, Provider
 from patientportal.scheduling.selectors import booking_choices
+from patientportal.staff.fields import CalendarDateField
 
 
 class ProviderChoiceField(forms.ModelChoiceField[Provider]):
@@ -30,7 +31,7 @@ class AppointmentForm(forms.Form):
     location = forms.ModelChoiceField(
         label=_("Location"), queryset=Location.objects.none(), required=False, empty_label=_("No location (e.g. phone)")
     )
-    day = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    day = CalendarDateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
     time = forms.TimeField(label=_("Start time"), widget=forms.TimeInput(attrs={"type": "time", "step": 300}))
     duration_minutes = forms.IntegerField(
         label=_("Duration (minutes)"),
@@ -109,7 +110,7 @@ class AppointmentStatusForm(forms.Form):
 
 
 class ScheduleDayForm(forms.Form):
-    date = forms.DateField(label=_("Day"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date = CalendarDateField(label=_("Day"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
     def day(self, clinic: Clinic) -> datetime.date:
         if self.is_valid() and self.cleaned_data.get("date"):

@@ -106,6 +106,20 @@ def test_an_email_given_up_on_tells_the_clinic_of_what_it_was_about(world):
     }
 
 
+def test_an_undelivered_answer_to_an_appointment_request_tells_the_clinic(world):
+    from tests.factories import AppointmentRequestFactory
+
+    request = AppointmentRequestFactory(patient=world.p1)
+    delivery = queue(to="maria.private@example.com", about=request)
+    delivery_attempt_failed(delivery, error="SMTPRecipientsRefused 550", permanent=True)
+    assert titles(NotificationKind.EMAIL_UNDELIVERED) == {
+        (
+            "An email answering an appointment request could not be delivered",
+            f"/staff/alpha/patients/{world.p1.pk}/appointments/",
+        )
+    }
+
+
 def test_an_email_retried_later_or_about_no_clinic_tells_no_one(world):
     retried = queue(to="maria.private@example.com", about=place_order(world))
     delivery_attempt_failed(retried, error="SMTPServerDisconnected", permanent=False)

@@ -85,7 +85,7 @@ def test_paying_emails_a_receipt_with_the_items_the_tax_the_total_and_the_card(w
     for text in (
         f"received $26.45 for your order {order.number}",
         f"Receipt: {order.number}-P",
-        "2 × Cream: $20.00",
+        "2 × Prescription item: $20.00",  # a prescription item is named only on the page and the PDF
         "1 × Bandage: $5.00 (no tax)",
         "Subtotal: $25.00",
         "Tax 7.25% on taxable items ($20.00): $1.45",
@@ -98,8 +98,8 @@ def test_paying_emails_a_receipt_with_the_items_the_tax_the_total_and_the_card(w
         f"/portal/orders/{order.pk}/receipt/?record=",
     ):
         assert text in body, text
-    # No more than an order email carries: no prescription mark, no patient name, no notes.
-    for text in ("Rx", "prescription", world.p1.first_name, world.p1.last_name):
+    # No more than an order email carries: not what was prescribed, no patient name, no notes.
+    for text in ("Cream", "Rx", world.p1.first_name, world.p1.last_name):
         assert text not in body and text not in html_body(sent[0]), text
     assert "Visa ending in 4242" in html_body(sent[0])
 
@@ -121,6 +121,29 @@ def test_a_proxy_limited_to_appointments_and_documents_gets_no_receipt(world, or
     pay(order)
     addresses = sorted(delivery.to[0] for delivery in emails(PAYMENT_RECEIPT))
     assert addresses == sorted([world.patient_user_1.email, world.p1.email, "guardian@example.com"])
+
+
+def test_a_limited_proxy_whose_address_the_record_carries_gets_no_order_email(world, order):
+    """A child's record that still carries the parent's address, and the parent a proxy with
+    appointments and documents only: neither the receipt nor the order's updates go there."""
+    from patientportal.orders.services import order_email_patient
+    from patientportal.patients.choices import AccessLevel, Relationship
+    from patientportal.patients.models import Patient
+    from tests.factories import PortalAccessFactory
+
+    Patient.objects.filter(pk=world.p1.pk).update(email="parent@example.com")
+    world.p1.refresh_from_db()
+    PortalAccessFactory(
+        patient=world.p1,
+        user__email="Parent@example.com",
+        relationship=Relationship.PARENT_GUARDIAN,
+        proxy_name="Pat Parent",
+        level=AccessLevel.APPOINTMENTS_DOCUMENTS,
+    )
+    pay(order)
+    order_email_patient(order, "ready")
+    assert [delivery.to[0] for delivery in emails(PAYMENT_RECEIPT)] == [world.patient_user_1.email]
+    assert not EmailDelivery.objects.filter(to__icontains="parent@example.com").exists()
 
 
 def test_the_page_and_the_pdf_say_what_the_email_says(world, order):
@@ -204,7 +227,7 @@ def test_partial_refunds_each_have_a_receipt_with_their_tax_and_the_original_pay
     assert (by_amount.amount_cents, by_amount.tax_cents) == (500, 27)
     first, _first_to_record, second, _second_to_record = emails(REFUND_RECEIPT)
     for text in (
-        "1 × Cream: $10.00",
+        "1 × Prescription item: $10.00",
         "Items: $10.00",
         "Tax: $0.73",
         "Refunded: $10.73",
@@ -216,6 +239,7 @@ def test_partial_refunds_each_have_a_receipt_with_their_tax_and_the_original_pay
         f"/portal/orders/{order.pk}/refunds/{by_item.pk}/receipt/?record=",
     ):
         assert text in first.body, text
+    assert "Cream" not in first.body and "Cream" not in html_body(first)
     assert first.subject.endswith(f"Refund receipt: order {order.number}, $10.73 refunded")
     for text in ("Amount before tax: $4.73", "Tax: $0.27", "Refunded: $5.00", "Refunded so far: $15.73 of the $26.45"):
         assert text in second.body, text

@@ -424,3 +424,20 @@ def test_the_day_schedule_with_its_buttons_and_free_times_needs_a_fixed_number_o
     with django_assert_num_queries(7):
         page = client.get(f"/staff/alpha/schedule/?date=2030-03-04&provider={provider.pk}")
     assert len(page.context["desk_rows"]) == count and page.context["open_times"]
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/staff/alpha/schedule/?date={day}",
+        "/staff/alpha/schedule/week/?date={day}",
+        "/staff/alpha/schedule/print/?date={day}",
+        "/staff/alpha/schedule/book/?date={day}&time=23:00",
+        "/staff/alpha/audit/?since={day}&until={day}",
+    ],
+)
+def test_a_day_at_the_ends_of_the_calendar_is_answered_not_a_crash(world, path, day):
+    """Far dates fall back to today (or are a form error): never an overflow turned into a 500."""
+    response = client_for(world.owner_a).get(path.format(day=day))
+    assert response.status_code == 200
