@@ -69,14 +69,20 @@ class Slot:
     def location_id(self) -> int | None:
         return self.location.pk if self.location else None
 
+    @property
+    def key(self) -> str:
+        """The slot in a form: provider, location (0: none) and the start as a Unix time."""
+        return f"{self.provider.pk}.{self.location_id or 0}.{int(self.starts_at.timestamp())}"
+
 
 def _instant(day: datetime.date, time: datetime.time, zone: zoneinfo.ZoneInfo) -> datetime.datetime:
-    """`day time` on the clinic's clock; a time the clocks skip is read as the same wall time before
-    the change (2:30 AM on a spring-forward day is 3:30 AM)."""
+    """`day time` on the clinic's clock, in UTC: Python adds and compares datetimes of one zone on
+    the wall clock, so a step across the clocks changing would be an hour off. A time the clocks
+    skip is read with the offset before the change (2:30 AM on a spring-forward day is 3:30 AM)."""
     try:
-        return local_to_aware(day, time, zone)
+        return local_to_aware(day, time, zone).astimezone(datetime.UTC)
     except NonexistentLocalTime:
-        return datetime.datetime.combine(day, time, tzinfo=zone).astimezone(datetime.UTC).astimezone(zone)
+        return datetime.datetime.combine(day, time, tzinfo=zone).astimezone(datetime.UTC)
 
 
 def stretches_of_day(

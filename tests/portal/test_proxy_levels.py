@@ -19,7 +19,13 @@ from patientportal.patients.choices import AccessLevel, Relationship
 from patientportal.portal import urls as portal_urls
 from tests.conftest import client_for
 from tests.documents.helpers import pdf_bytes
-from tests.factories import AppointmentFactory, PatientFactory, PortalAccessFactory
+from tests.factories import (
+    AppointmentFactory,
+    AppointmentRequestFactory,
+    AppointmentTypeFactory,
+    PatientFactory,
+    PortalAccessFactory,
+)
 from tests.orders.helpers import place_order
 
 pytestmark = pytest.mark.django_db
@@ -31,6 +37,13 @@ LIMITED_MAY_OPEN = {
     "appointments",
     "appointment_reminders",
     "appointment_calendar_file",
+    "appointment_cancel",
+    "appointment_reschedule",
+    "appointment_request_new",
+    "appointment_request_withdraw",
+    # Booking an open time is an appointment like the others.
+    "appointment_book_start",
+    "appointment_slots",
     "document_list",
     "document_detail",
     "document_file",
@@ -96,8 +109,14 @@ def family(world):
         signature_due_days=7,
         actor=world.staff_a,
     )
+    # Self-booking on, with a bookable type.
+    world.clinic_a.patients_may_book_online = True
+    world.clinic_a.save()
+    bookable = AppointmentTypeFactory(clinic=world.clinic_a, bookable_online=True)
     values = {
         "appointment_id": AppointmentFactory(patient=leo).pk,
+        "request_id": AppointmentRequestFactory(patient=leo).pk,
+        "type_id": bookable.pk,
         "product_id": product.pk,
         "size": "thumbnail",
         "item_id": item.pk,
