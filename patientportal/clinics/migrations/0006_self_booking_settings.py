@@ -5,20 +5,27 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('clinics', '0005_appointment_policy'),
+        ("clinics", "0005_appointment_policy"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='clinic',
-            name='booking_horizon_weeks',
-            field=models.PositiveSmallIntegerField(default=4, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(26)], verbose_name='online booking up to (weeks ahead)'),
+            model_name="clinic",
+            name="booking_horizon_weeks",
+            field=models.PositiveSmallIntegerField(
+                default=4,
+                validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(26)],
+                verbose_name="online booking up to (weeks ahead)",
+            ),
         ),
         migrations.AddField(
-            model_name='clinic',
-            name='patients_may_book_online',
-            field=models.BooleanField(default=False, help_text='Patients pick a free time of an appointment type marked “bookable online”, within the providers’ working hours (Scheduling setup).', verbose_name='patients may book open times online'),
+            model_name="clinic",
+            name="patients_may_book_online",
+            field=models.BooleanField(
+                default=False,
+                help_text="Patients pick a free time of an appointment type marked “bookable online”, within the providers’ working hours (Scheduling setup).",
+                verbose_name="patients may book open times online",
+            ),
         ),
     ]

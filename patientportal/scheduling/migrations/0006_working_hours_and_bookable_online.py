@@ -6,50 +6,127 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('clinics', '0006_self_booking_settings'),
-        ('scheduling', '0005_appointment_requests_and_cancelled_by'),
+        ("clinics", "0006_self_booking_settings"),
+        ("scheduling", "0005_appointment_requests_and_cancelled_by"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='appointmenttype',
-            name='bookable_online',
-            field=models.BooleanField(default=False, help_text='Patients may book an open time of this type themselves, when the clinic allows self-booking.', verbose_name='bookable online'),
+            model_name="appointmenttype",
+            name="bookable_online",
+            field=models.BooleanField(
+                default=False,
+                help_text="Patients may book an open time of this type themselves, when the clinic allows self-booking.",
+                verbose_name="bookable online",
+            ),
         ),
         migrations.CreateModel(
-            name='WorkingHours',
+            name="WorkingHours",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('weekday', models.PositiveSmallIntegerField(validators=[django.core.validators.MaxValueValidator(6)], verbose_name='day of the week')),
-                ('starts', models.TimeField(verbose_name='from')),
-                ('ends', models.TimeField(verbose_name='until')),
-                ('clinic', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='clinics.clinic')),
-                ('location', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='scheduling.location', verbose_name='location')),
-                ('provider', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='working_hours', to='scheduling.provider')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "weekday",
+                    models.PositiveSmallIntegerField(
+                        validators=[django.core.validators.MaxValueValidator(6)], verbose_name="day of the week"
+                    ),
+                ),
+                ("starts", models.TimeField(verbose_name="from")),
+                ("ends", models.TimeField(verbose_name="until")),
+                (
+                    "clinic",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="clinics.clinic",
+                    ),
+                ),
+                (
+                    "location",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="scheduling.location",
+                        verbose_name="location",
+                    ),
+                ),
+                (
+                    "provider",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="working_hours",
+                        to="scheduling.provider",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['provider', 'weekday', 'starts', 'id'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('ends__gt', models.F('starts'))), name='working_hours_end_after_start')],
+                "ordering": ["provider", "weekday", "starts", "id"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("ends__gt", models.F("starts"))), name="working_hours_end_after_start"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='WorkingHoursException',
+            name="WorkingHoursException",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('first_day', models.DateField(verbose_name='from')),
-                ('last_day', models.DateField(verbose_name='until')),
-                ('starts', models.TimeField(blank=True, null=True, verbose_name='working from')),
-                ('ends', models.TimeField(blank=True, null=True, verbose_name='working until')),
-                ('note', models.CharField(blank=True, max_length=120, verbose_name='note (staff only)')),
-                ('clinic', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='clinics.clinic')),
-                ('location', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='scheduling.location', verbose_name='location')),
-                ('provider', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='working_hours_exceptions', to='scheduling.provider')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("first_day", models.DateField(verbose_name="from")),
+                ("last_day", models.DateField(verbose_name="until")),
+                ("starts", models.TimeField(blank=True, null=True, verbose_name="working from")),
+                ("ends", models.TimeField(blank=True, null=True, verbose_name="working until")),
+                ("note", models.CharField(blank=True, max_length=120, verbose_name="note (staff only)")),
+                (
+                    "clinic",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="clinics.clinic",
+                    ),
+                ),
+                (
+                    "location",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="scheduling.location",
+                        verbose_name="location",
+                    ),
+                ),
+                (
+                    "provider",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="working_hours_exceptions",
+                        to="scheduling.provider",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['provider', 'first_day', 'starts', 'id'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('last_day__gte', models.F('first_day'))), name='working_exception_days_in_order'), models.CheckConstraint(condition=models.Q(models.Q(('ends__isnull', True), ('starts__isnull', True)), models.Q(('ends__gt', models.F('starts')), ('ends__isnull', False), ('starts__isnull', False)), _connector='OR'), name='working_exception_times_both_or_none')],
+                "ordering": ["provider", "first_day", "starts", "id"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("last_day__gte", models.F("first_day"))),
+                        name="working_exception_days_in_order",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("ends__isnull", True), ("starts__isnull", True)),
+                            models.Q(
+                                ("ends__gt", models.F("starts")), ("ends__isnull", False), ("starts__isnull", False)
+                            ),
+                            _connector="OR",
+                        ),
+                        name="working_exception_times_both_or_none",
+                    ),
+                ],
             },
         ),
     ]
