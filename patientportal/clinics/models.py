@@ -104,10 +104,7 @@ class Clinic(models.Model):
     patients_may_book_online = models.BooleanField(
         _("patients may book open times online"),
         default=False,
-        help_text=_(
-            "Patients pick a free time of an appointment type marked “bookable online”, within the providers’"
-            " working hours (Scheduling setup)."
-        ),
+        help_text=_("Open times come from the providers’ working hours (Scheduling setup)."),
     )
     booking_horizon_weeks = models.PositiveSmallIntegerField(
         _("online booking up to (weeks ahead)"),

@@ -94,7 +94,7 @@ class AppointmentType(models.Model):
     bookable_online = models.BooleanField(
         _("bookable online"),
         default=False,
-        help_text=_("Patients may book an open time of this type themselves, when the clinic allows self-booking."),
+        help_text=_("Patients book open times of this type, where the clinic allows it."),
     )
     active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)

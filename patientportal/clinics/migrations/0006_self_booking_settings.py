@@ -24,7 +24,7 @@ class Migration(migrations.Migration):
             name="patients_may_book_online",
             field=models.BooleanField(
                 default=False,
-                help_text="Patients pick a free time of an appointment type marked “bookable online”, within the providers’ working hours (Scheduling setup).",
+                help_text="Open times come from the providers’ working hours (Scheduling setup).",
                 verbose_name="patients may book open times online",
             ),
         ),

@@ -17,7 +17,7 @@ class Migration(migrations.Migration):
             name="bookable_online",
             field=models.BooleanField(
                 default=False,
-                help_text="Patients may book an open time of this type themselves, when the clinic allows self-booking.",
+                help_text="Patients book open times of this type, where the clinic allows it.",
                 verbose_name="bookable online",
             ),
         ),
