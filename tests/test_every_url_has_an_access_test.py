@@ -77,6 +77,8 @@ _STAFF_REQUESTS = "tests/staff/test_appointment_request_queue.py::"
 _STAFF_AUDIT = "tests/staff/test_audit_trail_page.py::"
 _FRONT_DESK = "tests/staff/test_front_desk_pages.py::"
 _ACCOUNT = "tests/accounts/test_account_page.py::"
+_SELF_BOOKING = "tests/portal/test_self_booking_pages.py::"
+_WORKING_HOURS = "tests/staff/test_working_hours_page.py::"
 
 # URL name → the tests that check who is refused, in the order of the URLconfs.
 ACCESS_TESTS: dict[str, tuple[str, ...]] = {
@@ -118,6 +120,15 @@ ACCESS_TESTS: dict[str, tuple[str, ...]] = {
     "portal:appointment_reschedule": (
         *PORTAL,
         _REQUEST + "test_another_patients_or_clinics_appointment_cannot_be_given_a_new_time",
+    ),
+    "portal:appointment_book_start": (
+        *PORTAL,
+        _SELF_BOOKING + "test_the_pages_are_404_unless_the_clinic_offers_self_booking_and_the_type_is_bookable",
+    ),
+    "portal:appointment_slots": (
+        *PORTAL,
+        _SELF_BOOKING + "test_the_pages_are_404_unless_the_clinic_offers_self_booking_and_the_type_is_bookable",
+        _SELF_BOOKING + "test_another_clinics_type_is_404_and_a_booking_is_for_the_record_in_use_only",
     ),
     "portal:appointment_request_new": (*PORTAL, _REQUEST + "test_a_request_is_made_for_the_record_in_use_only"),
     "portal:appointment_request_withdraw": (
@@ -307,6 +318,10 @@ ACCESS_TESTS: dict[str, tuple[str, ...]] = {
     "staff:setup_edit": (
         *STAFF_RECORD,
         _STAFF_SCHEDULING + "test_owners_and_admins_manage_the_setup_lists_and_staff_cannot",
+    ),
+    "staff:provider_hours": (
+        *STAFF_RECORD,
+        _WORKING_HOURS + "test_only_owners_and_admins_of_the_providers_clinic_reach_the_page",
     ),
     "staff:product_list": (*STAFF, _STAFF_PRODUCTS + "test_product_pages_are_scoped_to_the_clinics_team"),
     "staff:product_create": (*STAFF, _STAFF_PRODUCTS + "test_product_pages_are_scoped_to_the_clinics_team"),

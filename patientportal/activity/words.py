@@ -137,6 +137,7 @@ ACTIONS: dict[str, Words] = {
     "scheduling.schedule.week_viewed": Words(_("Viewed a provider's week")),
     "scheduling.provider.created": Words(_("Added a provider")),
     "scheduling.provider.updated": Words(_("Changed a provider")),
+    "scheduling.provider.working_hours_changed": Words(_("Changed a provider's working hours")),
     "scheduling.location.created": Words(_("Added a location")),
     "scheduling.location.updated": Words(_("Changed a location")),
     "scheduling.appointmenttype.created": Words(_("Added an appointment type")),

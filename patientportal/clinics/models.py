@@ -41,6 +41,10 @@ def validate_reminder_hours(value: object) -> None:
         )
 
 
+# Self-booking (scheduling.slots): patients see open times this many weeks ahead.
+DEFAULT_BOOKING_HORIZON_WEEKS = 4
+BOOKING_HORIZON_RANGE = (1, 26)
+
 # Patients may cancel a visit in the portal up to this many hours before it (scheduling.policy).
 DEFAULT_CANCELLATION_WINDOW_HOURS = 24
 CANCELLATION_WINDOW_RANGE = (0, 14 * 24)
@@ -94,6 +98,18 @@ class Clinic(models.Model):
         help_text=_(
             "Patients may ask for a visit or a new time in the portal; your team books or declines each request."
         ),
+    )
+    # Self-booking (scheduling.slots): patients book open times of the appointment types marked
+    # "bookable online", from the providers' working hours, up to the horizon.
+    patients_may_book_online = models.BooleanField(
+        _("patients may book open times online"),
+        default=False,
+        help_text=_("Open times come from the providers’ working hours (Scheduling setup)."),
+    )
+    booking_horizon_weeks = models.PositiveSmallIntegerField(
+        _("online booking up to (weeks ahead)"),
+        default=DEFAULT_BOOKING_HORIZON_WEEKS,
+        validators=[MinValueValidator(BOOKING_HORIZON_RANGE[0]), MaxValueValidator(BOOKING_HORIZON_RANGE[1])],
     )
     # How patients reach the clinic: shown wherever the portal or an email says "contact the
     # clinic". All optional (clinics made before these existed have none); checked by the forms

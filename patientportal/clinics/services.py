@@ -83,6 +83,8 @@ CLINIC_SETTINGS_FIELDS = (
     "appointment_reminder_hours",
     "cancellation_window_hours",
     "accepts_appointment_requests",
+    "patients_may_book_online",
+    "booking_horizon_weeks",
 )
 
 
@@ -90,7 +92,7 @@ CLINIC_SETTINGS_FIELDS = (
 def clinic_settings_update(*, clinic: Clinic, changes: Mapping[str, object], actor: User) -> Clinic:
     """Change the clinic's contact details, time zone, tax rate, unpaid-order delay, appointment
     reminder times (kept most hours first, so the same times in another order change nothing) or
-    appointment policy (cancellation window, requests). The audit
+    appointment policy (cancellation window, requests, self-booking and its horizon). The audit
     event names each field changed with its old and new value (none of them is about a patient).
     Only the clinic's owners and admins may, or an operator."""
     unknown = sorted(set(changes) - set(CLINIC_SETTINGS_FIELDS))

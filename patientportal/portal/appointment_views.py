@@ -65,6 +65,7 @@ def appointments(request: PortalRequest) -> HttpResponse:
             "reminders_on": reminders_on,
             "appointment_requests": appointment_requests,
             "requests_open": clinic.accepts_appointment_requests,
+            "booking_open": clinic.patients_may_book_online,
         },
     )
 

@@ -8,6 +8,7 @@ from patientportal.portal import (
     document_views,
     order_views,
     receipt_views,
+    self_booking_views,
     shop_views,
     views,
 )
@@ -30,6 +31,8 @@ urlpatterns = [
         appointment_request_views.appointment_reschedule,
         name="appointment_reschedule",
     ),
+    path("appointments/book/", self_booking_views.appointment_book_start, name="appointment_book_start"),
+    path("appointments/book/<int:type_id>/", self_booking_views.appointment_slots, name="appointment_slots"),
     path(
         "appointments/requests/new/",
         appointment_request_views.appointment_request_new,

@@ -20,6 +20,9 @@ class SchedulingError(Exception):
         "cancel_not_online": _("Appointments of this type cannot be cancelled online."),
         "cancel_too_late": _("Appointments can be cancelled online only up to %(hours)s hours before they start."),
         "cancel_not_upcoming": _("This appointment is no longer ahead, so it cannot be cancelled."),
+        # Self-booking (scheduling.slots)
+        "self_booking_closed": _("This appointment cannot be booked online."),
+        "slot_taken": _("Sorry, that time was just taken. Please choose another open time."),
         # Appointment requests
         "requests_closed": _("The clinic does not take appointment requests in the portal."),
         "request_invalid_transition": _("A request that is %(current)s cannot be changed to %(wanted)s."),

@@ -21,6 +21,7 @@ from patientportal.scheduling.errors import SchedulingError
 from patientportal.scheduling.models import Appointment, Provider
 from patientportal.scheduling.selectors import day_bounds
 from patientportal.scheduling.services import appointment_set_status
+from patientportal.scheduling.slots import Stretch
 
 
 class DeskMove(StrEnum):
@@ -109,7 +110,7 @@ def appointment_desk_move(*, appointment: Appointment, move: DeskMove, actor: Us
     return DeskMoveResult(appointment=moved, moved=True)
 
 
-# Without working hours of its own, a provider's day on the schedule runs from 8 AM to 6 PM of the
+# Without working hours (scheduling.slots), a provider's day on the schedule runs from 8 AM to 6 PM of the
 # clinic's clock, widened by any appointment outside it; shorter gaps are not offered.
 DESK_DAY_STARTS = datetime.time(8, 0)
 DESK_DAY_ENDS = datetime.time(18, 0)
@@ -136,29 +137,57 @@ def _next_mark(moment: datetime.datetime) -> datetime.datetime:
 
 
 def open_times(
-    *, clinic: Clinic, day: datetime.date, appointments: Sequence[Appointment], now: datetime.datetime
+    *,
+    clinic: Clinic,
+    day: datetime.date,
+    appointments: Sequence[Appointment],
+    now: datetime.datetime,
+    stretches: Sequence[Stretch] | None = None,
 ) -> list[OpenTime]:
     """The free times of one provider's day between `appointments` (that provider's, that day's),
-    from now on: a past day has none. Cancelled visits and no-shows free their time."""
+    from now on: a past day has none. Cancelled visits and no-shows free their time. The day is the
+    provider's working stretches (`stretches`, scheduling.slots) when they have working hours, else
+    8 AM to 6 PM widened by any appointment outside it."""
     busy = sorted(
         (appointment for appointment in appointments if appointment.status not in FREEING_STATUSES),
         key=lambda appointment: appointment.starts_at,
     )
+    if stretches is not None:
+        found: list[OpenTime] = []
+        for stretch in stretches:
+            inside = [item for item in busy if item.starts_at < stretch.ends_at and item.ends_at > stretch.starts_at]
+            found.extend(_gaps(stretch.starts_at, stretch.ends_at, inside, now=now, location_id=stretch.location_id))
+        return found
     start = local_to_aware(day, DESK_DAY_STARTS, clinic.zone)
     end = local_to_aware(day, DESK_DAY_ENDS, clinic.zone)
     if busy:
         start, end = min(start, busy[0].starts_at), max(end, max(item.ends_at for item in busy))
+    return _gaps(start, end, busy, now=now, location_id=None)
+
+
+def _gaps(
+    start: datetime.datetime,
+    end: datetime.datetime,
+    busy: Sequence[Appointment],
+    *,
+    now: datetime.datetime,
+    location_id: int | None,
+) -> list[OpenTime]:
+    """The gaps of at least SHORTEST_OPEN_TIME between `busy` (sorted) from `start` to `end`, from
+    now on; each at `location_id` if given, else where the provider is next to it."""
     cursor = _next_mark(max(start, now))
     found: list[OpenTime] = []
     previous_location: int | None = None
     for appointment in busy:
-        if appointment.starts_at - cursor >= SHORTEST_OPEN_TIME:
+        if min(appointment.starts_at, end) - cursor >= SHORTEST_OPEN_TIME:
             location = previous_location if previous_location is not None else appointment.location_id
-            found.append(OpenTime(starts_at=cursor, ends_at=appointment.starts_at, location_id=location))
+            found.append(
+                OpenTime(starts_at=cursor, ends_at=min(appointment.starts_at, end), location_id=location_id or location)
+            )
         cursor = max(cursor, _next_mark(appointment.ends_at))
         previous_location = appointment.location_id
     if end - cursor >= SHORTEST_OPEN_TIME:
-        found.append(OpenTime(starts_at=cursor, ends_at=end, location_id=previous_location))
+        found.append(OpenTime(starts_at=cursor, ends_at=end, location_id=location_id or previous_location))
     return found
 
 

@@ -91,6 +91,11 @@ class AppointmentType(models.Model):
         default=True,
         help_text=_("Within the clinic's cancellation window. Off: patients are asked to contact the clinic."),
     )
+    bookable_online = models.BooleanField(
+        _("bookable online"),
+        default=False,
+        help_text=_("Patients book open times of this type, where the clinic allows it."),
+    )
     active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -101,6 +106,70 @@ class AppointmentType(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class WorkingHours(models.Model):
+    """One stretch of a provider's working week: on `weekday` (0 Monday … 6 Sunday) from `starts`
+    to `ends`, local times of the clinic's clock, at `location`. A day has as many stretches as it
+    needs (9–12 and 1–5 is a lunch break). The open times patients book come from these
+    (scheduling.slots), less the exceptions and the provider's appointments."""
+
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.CASCADE, related_name="+", db_index=False)
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="working_hours")
+    weekday = models.PositiveSmallIntegerField(_("day of the week"), validators=[MaxValueValidator(6)])
+    starts = models.TimeField(_("from"))
+    ends = models.TimeField(_("until"))
+    location = models.ForeignKey(
+        Location, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("location")
+    )
+
+    class Meta:
+        ordering = ["provider", "weekday", "starts", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends__gt=models.F("starts")), name="working_hours_end_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider_id} {self.weekday} {self.starts}–{self.ends}"
+
+
+class WorkingHoursException(models.Model):
+    """Days a provider's week does not hold: from `first_day` to `last_day` (one day: both the same)
+    either off (no times), or working only from `starts` to `ends` (at `location`) on each of them.
+    Several exceptions on one day with times add up; one that is off wins."""
+
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.CASCADE, related_name="+", db_index=False)
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="working_hours_exceptions")
+    first_day = models.DateField(_("from"))
+    last_day = models.DateField(_("until"))
+    starts = models.TimeField(_("working from"), null=True, blank=True)
+    ends = models.TimeField(_("working until"), null=True, blank=True)
+    location = models.ForeignKey(
+        Location, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("location")
+    )
+    note = models.CharField(_("note (staff only)"), max_length=120, blank=True)
+
+    class Meta:
+        ordering = ["provider", "first_day", "starts", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(last_day__gte=models.F("first_day")), name="working_exception_days_in_order"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(starts__isnull=True, ends__isnull=True)
+                | models.Q(starts__isnull=False, ends__isnull=False, ends__gt=models.F("starts")),
+                name="working_exception_times_both_or_none",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider_id} {self.first_day}–{self.last_day}"
+
+    @property
+    def is_day_off(self) -> bool:
+        return self.starts is None
 
 
 # What the staff setup pages list and edit.

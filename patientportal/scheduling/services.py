@@ -154,8 +154,10 @@ def appointment_book(
     duration_minutes: int | None = None,
     patient_notes: str = "",
     internal_notes: str = "",
+    booked_online: bool = False,
 ) -> Appointment:
-    """Book a visit. The duration defaults to the appointment type's."""
+    """Book a visit. The duration defaults to the appointment type's. `booked_online`: the patient
+    took an open time in the portal (scheduling.slots); the audit event says so."""
     clinic = patient.clinic
     duration = duration_minutes or appointment_type.duration_minutes
     if not MIN_DURATION <= duration <= MAX_DURATION:
@@ -184,7 +186,7 @@ def appointment_book(
         clinic=clinic,
         patient=patient,
         obj=appointment,
-        metadata={"emails": emails},
+        metadata={"emails": emails, **({"online": True} if booked_online else {})},
     )
     return appointment
 
@@ -304,20 +306,30 @@ def appointment_cancel_by_patient(*, appointment: Appointment, actor: User) -> A
 
 
 def appointment_notify_staff(
-    clinic: Clinic, kind: str, *, url: str, actor: User, starts_at: datetime.datetime | None = None
+    clinic: Clinic,
+    kind: str,
+    *,
+    url: str,
+    actor: User,
+    starts_at: datetime.datetime | None = None,
+    booked: bool = False,
 ) -> None:
-    """Tell the clinic's staff that a patient asked for a visit or cancelled one. The title names
-    neither the patient nor the type of visit (health information): only, for a cancellation, the
-    freed time in the clinic's time zone, which is what the front desk acts on."""
+    """Tell the clinic's staff that a patient asked for a visit, booked an open time (`booked`, of the
+    kind "appointment requested": the same people act on it) or cancelled one. The title names
+    neither the patient nor the type of visit (health information): only, for a booking or a
+    cancellation, the time in the clinic's time zone, which is what the front desk acts on."""
     with translation.override(settings.LANGUAGE_CODE), timezone.override(clinic.zone):
-        if kind == NotificationKind.APPOINTMENT_REQUESTED:
+        when = ""
+        if starts_at is not None:
+            local = timezone.localtime(starts_at)
+            when = f"{formats.date_format(local, 'D N j, P')} {local.tzname()}"
+        if kind == NotificationKind.APPOINTMENT_REQUESTED and booked:
+            title = _("A patient booked an appointment online for %(when)s") % {"when": when}
+        elif kind == NotificationKind.APPOINTMENT_REQUESTED:
             title = _("A patient asked for an appointment")
         else:
             assert starts_at is not None
-            local = timezone.localtime(starts_at)
-            title = _("A patient cancelled the appointment of %(when)s") % {
-                "when": f"{formats.date_format(local, 'D N j, P')} {local.tzname()}"
-            }
+            title = _("A patient cancelled the appointment of %(when)s") % {"when": when}
     notify_staff(clinic, kind, title=title, url=url, exclude=actor)
 
 

@@ -136,16 +136,27 @@ class ClinicRemindersForm(forms.Form):
 
 
 class ClinicPolicyForm(forms.ModelForm[Clinic]):
-    """Until when patients cancel online, and whether they may request visits in the portal."""
+    """Until when patients cancel online, whether they may request visits in the portal, and whether
+    they may book open times themselves (and how far ahead)."""
 
     class Meta:
         model = Clinic
-        fields = ["cancellation_window_hours", "accepts_appointment_requests"]
+        fields = [
+            "cancellation_window_hours",
+            "accepts_appointment_requests",
+            "patients_may_book_online",
+            "booking_horizon_weeks",
+        ]
         labels = {
             "cancellation_window_hours": _("Patients may cancel online up to (hours before the visit)"),
             "accepts_appointment_requests": _("Accept appointment requests"),
+            "patients_may_book_online": _("Patients may book open times online"),
+            "booking_horizon_weeks": _("Online booking up to (weeks ahead)"),
         }
-        widgets = {"cancellation_window_hours": forms.NumberInput(attrs={"inputmode": "numeric", "step": 1})}
+        widgets = {
+            "cancellation_window_hours": forms.NumberInput(attrs={"inputmode": "numeric", "step": 1}),
+            "booking_horizon_weeks": forms.NumberInput(attrs={"inputmode": "numeric", "step": 1}),
+        }
 
     def changes(self) -> dict[str, object]:
         return {name: self.cleaned_data[name] for name in self.Meta.fields}

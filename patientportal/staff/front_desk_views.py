@@ -18,7 +18,7 @@ from patientportal.audit import services as audit
 from patientportal.clinics.models import Clinic
 from patientportal.patients import selectors as patient_selectors
 from patientportal.patients.models import Patient
-from patientportal.scheduling import front_desk, selectors, services
+from patientportal.scheduling import front_desk, selectors, services, slots
 from patientportal.scheduling.clock import NonexistentLocalTime, local_to_aware
 from patientportal.scheduling.errors import SchedulingError
 from patientportal.scheduling.models import Appointment, Location, Provider
@@ -78,7 +78,10 @@ def day_desk_context(
     rows = [DeskRow(item, front_desk.desk_moves(item, clinic=clinic, now=now)) for item in appointments]
     links = []
     if chosen is not None:
-        for free in front_desk.open_times(clinic=clinic, day=day, appointments=appointments, now=now):
+        stretches = slots.provider_stretches(clinic=clinic, provider_id=chosen.provider_id, day=day)
+        for free in front_desk.open_times(
+            clinic=clinic, day=day, appointments=appointments, now=now, stretches=stretches
+        ):
             local = timezone.localtime(free.starts_at, clinic.zone)
             url = schedule_url(
                 clinic,

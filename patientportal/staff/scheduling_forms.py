@@ -133,7 +133,7 @@ class LocationForm(forms.ModelForm[Location]):
 class AppointmentTypeForm(forms.ModelForm[AppointmentType]):
     class Meta:
         model = AppointmentType
-        fields = ["name", "duration_minutes", "colour", "patients_may_cancel", "active"]
+        fields = ["name", "duration_minutes", "colour", "patients_may_cancel", "bookable_online", "active"]
 
 
 # By kind, as scheduling.selectors.SETUP_MODELS: each form edits the model of its kind.

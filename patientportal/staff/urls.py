@@ -19,6 +19,7 @@ from patientportal.staff import (
     scheduling_views,
     verify_views,
     views,
+    working_hours_views,
 )
 
 app_name = "staff"
@@ -122,6 +123,11 @@ urlpatterns = [
         name="appointment_cancel",
     ),
     path("<slug:clinic_slug>/setup/<slug:kind>/", scheduling_views.setup_list, name="setup_list"),
+    path(
+        "<slug:clinic_slug>/setup/providers/<int:provider_id>/hours/",
+        working_hours_views.provider_hours,
+        name="provider_hours",
+    ),
     path("<slug:clinic_slug>/setup/<slug:kind>/new/", scheduling_views.setup_edit, name="setup_create"),
     path("<slug:clinic_slug>/setup/<slug:kind>/<int:item_id>/", scheduling_views.setup_edit, name="setup_edit"),
     path("<slug:clinic_slug>/products/", catalog_views.product_list, name="product_list"),

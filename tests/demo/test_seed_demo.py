@@ -1,10 +1,13 @@
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from patientportal.accounts.models import User
 from patientportal.clinics.features import Feature, clinic_features
 from patientportal.clinics.models import Clinic, StaffMembership
 from patientportal.patients.models import Patient, PortalAccess
+from patientportal.scheduling.models import AppointmentType, Provider
+from patientportal.scheduling.slots import open_slots, week_days
 
 pytestmark = pytest.mark.django_db
 
@@ -165,3 +168,23 @@ def test_leo_has_two_guardians_with_their_own_accounts_one_with_documents_only(c
     assert "Hello, Daniel" in page and "You are viewing Leo Garcia’s record at Harbor" in page
     assert daniel.get("/portal/shop/").status_code == 404
     assert "daniel@patient.example" in capsys.readouterr().out
+
+
+def test_riverside_offers_open_times_of_its_follow_up_visit_online():
+    call_command("seed_demo")
+    riverside = Clinic.objects.get(slug="riverside")
+    assert riverside.patients_may_book_online
+    follow_up = AppointmentType.objects.get(clinic=riverside, name="Follow-up visit")
+    assert follow_up.bookable_online
+    now = timezone.now()
+    slots = open_slots(
+        clinic=riverside,
+        appointment_type=follow_up,
+        providers=list(Provider.objects.for_clinic(riverside)),
+        days=week_days(clinic=riverside, now=now, week=1),
+        now=now,
+    )
+    local = {timezone.localtime(slot.starts_at, riverside.zone) for slot in slots}
+    assert local and all(moment.weekday() < 5 for moment in local)
+    assert not any(12 <= moment.hour < 13 for moment in local)  # lunch off
+    assert not Clinic.objects.get(slug="harbor").patients_may_book_online

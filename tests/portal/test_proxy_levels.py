@@ -21,7 +21,13 @@ from patientportal.payments.refunds import order_refund
 from patientportal.portal import urls as portal_urls
 from tests.conftest import client_for
 from tests.documents.helpers import pdf_bytes
-from tests.factories import AppointmentFactory, AppointmentRequestFactory, PatientFactory, PortalAccessFactory
+from tests.factories import (
+    AppointmentFactory,
+    AppointmentRequestFactory,
+    AppointmentTypeFactory,
+    PatientFactory,
+    PortalAccessFactory,
+)
 from tests.orders.helpers import pay, place_order
 
 pytestmark = pytest.mark.django_db
@@ -38,6 +44,9 @@ LIMITED_MAY_OPEN = {
     "appointment_request_new",
     "appointment_request_withdraw",
     "account",
+    # Booking an open time is an appointment like the others.
+    "appointment_book_start",
+    "appointment_slots",
     "document_list",
     "document_detail",
     "document_file",
@@ -111,8 +120,14 @@ def family(world):
         signature_due_days=7,
         actor=world.staff_a,
     )
+    # Self-booking on, with a bookable type.
+    world.clinic_a.patients_may_book_online = True
+    world.clinic_a.save()
+    bookable = AppointmentTypeFactory(clinic=world.clinic_a, bookable_online=True)
     values = {
         "appointment_id": AppointmentFactory(patient=leo).pk,
+        "request_id": AppointmentRequestFactory(patient=leo).pk,
+        "type_id": bookable.pk,
         "product_id": product.pk,
         "size": "thumbnail",
         "item_id": item.pk,
@@ -120,7 +135,6 @@ def family(world):
         "page": 1,
         "order_id": order.pk,
         "refund_id": Refund.objects.get(payment__order=order).pk,
-        "request_id": AppointmentRequestFactory(patient=leo).pk,
     }
     return full.user, limited.user, values
 

@@ -37,6 +37,7 @@ def settings_form(**overrides) -> dict:
         "third_reminder": "",
         # The appointment policy as it is (the defaults): tests/staff/test_clinic_appointment_policy.py
         "cancellation_window_hours": "24",
+        "booking_horizon_weeks": "4",
     }
     return {**data, **overrides}
 
@@ -160,3 +161,16 @@ def test_a_location_gets_a_phone_checked_like_the_clinics(world):
         "tel:+16175550143",
     )
     assert "+1 617-555-0143" in client.get("/staff/alpha/setup/locations/").text
+
+
+def test_owners_turn_self_booking_on_with_a_horizon_and_it_is_off_by_default(world):
+    assert not world.clinic_a.patients_may_book_online and world.clinic_a.booking_horizon_weeks == 4
+    client = client_for(world.owner_a)
+    assert "Patients may book open times online" in client.get(URL).text
+    client.post(URL, settings_form(patients_may_book_online="on", booking_horizon_weeks="6"))
+    clinic = Clinic.objects.get(pk=world.clinic_a.pk)
+    assert clinic.patients_may_book_online and clinic.booking_horizon_weeks == 6
+    event = AuditEvent.objects.filter(action="clinics.clinic.settings_changed").latest("id")
+    assert event.metadata["changes"]["booking_horizon_weeks"] == {"old": 4, "new": 6}
+    refused = client.post(URL, settings_form(booking_horizon_weeks="27"))
+    assert refused.status_code == 200 and Clinic.objects.get(pk=world.clinic_a.pk).booking_horizon_weeks == 6

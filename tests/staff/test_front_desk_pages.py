@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from patientportal.audit.models import AuditEvent, StateChange
 from patientportal.scheduling.choices import AppointmentStatus
-from patientportal.scheduling.models import Appointment
+from patientportal.scheduling.models import Appointment, WorkingHours, WorkingHoursException
 from tests.access_matrix import assert_staff_url_is_scoped
 from tests.conftest import client_for
 from tests.factories import AppointmentFactory, AppointmentTypeFactory, LocationFactory, ProviderFactory
@@ -419,9 +419,26 @@ def test_the_day_schedule_with_its_buttons_and_free_times_needs_a_fixed_number_o
             duration_minutes=5,
             status=list(S)[number % len(S)],
         )
+    # Working hours (a row per weekday and more), and an exception: the free times come from them.
+    for weekday in range(7):
+        for hour in range(8, 8 + max(1, count // 10)):
+            WorkingHours.objects.create(
+                clinic=world.clinic_a,
+                provider=provider,
+                weekday=weekday,
+                starts=datetime.time(hour),
+                ends=datetime.time(hour + 1),
+            )
+    WorkingHoursException.objects.create(
+        clinic=world.clinic_a,
+        provider=provider,
+        first_day=datetime.date(2030, 3, 5),
+        last_day=datetime.date(2030, 3, 9),
+    )
     client = client_for(world.staff_a)
     client.get("/staff/alpha/")
-    with django_assert_num_queries(7):
+    # 7, and 2 for the provider's working hours and exceptions of the day.
+    with django_assert_num_queries(8 + 1):
         page = client.get(f"/staff/alpha/schedule/?date=2030-03-04&provider={provider.pk}")
     assert len(page.context["desk_rows"]) == count and page.context["open_times"]
 
@@ -441,3 +458,33 @@ def test_a_day_at_the_ends_of_the_calendar_is_answered_not_a_crash(world, path, 
     """Far dates fall back to today (or are a form error): never an overflow turned into a 500."""
     response = client_for(world.owner_a).get(path.format(day=day))
     assert response.status_code == 200
+
+
+def test_the_free_times_of_a_provider_with_working_hours_are_within_them(world, future_day):
+    """Dr. Ana works 9–12 at Main Street and 1–5 on Mondays: the free times are inside those
+    stretches, not the desk's 8 AM–6 PM; a day off has none."""
+    provider, location = future_day["provider"], future_day["location"]
+    for starts, ends in ((9, 12), (13, 17)):
+        WorkingHours.objects.create(
+            clinic=world.clinic_a,
+            provider=provider,
+            weekday=0,
+            starts=datetime.time(starts),
+            ends=datetime.time(ends),
+            location=location,
+        )
+    client = client_for(world.staff_a)
+    day = client.get(f"/staff/alpha/schedule/?date=2030-03-04&provider={provider.pk}")
+    assert [link.label for link in day.context["open_times"]] == [
+        "9:30 AM EST – 12:00 PM EST",
+        "1:00 PM EST – 5:00 PM EST",
+    ]
+    assert f"location={location.pk}" in day.context["open_times"][1].url
+    WorkingHoursException.objects.create(
+        clinic=world.clinic_a,
+        provider=provider,
+        first_day=datetime.date(2030, 3, 4),
+        last_day=datetime.date(2030, 3, 4),
+    )
+    day = client.get(f"/staff/alpha/schedule/?date=2030-03-04&provider={provider.pk}")
+    assert day.context["open_times"] == []

@@ -22,6 +22,7 @@ from patientportal.demo.appointment_requests import seed_appointment_policy, see
 from patientportal.demo.files import demo_pdf, demo_scan_png
 from patientportal.demo.history import record_demo_visits
 from patientportal.demo.images import demo_product_image
+from patientportal.demo.self_booking import seed_self_booking
 from patientportal.documents.choices import SignatureMethod
 from patientportal.documents.models import Document
 from patientportal.documents.services import document_sign, document_upload
@@ -609,6 +610,7 @@ class Command(BaseCommand):
                 self._scheduling(clinic, SCHEDULING[slug])
                 self._reminders_on(clinic, operator)
                 seed_appointment_policy(clinic=clinic, operator=operator)
+                seed_self_booking(clinic=clinic, operator=operator)
             seed_requests(clinic=clinic, portal_user_of=portal_user)
             if not clinic.products.exists():
                 self._catalogue(clinic)
@@ -945,6 +947,8 @@ class Command(BaseCommand):
             "  development outbox: /dev/outbox/ (signed in as staff).",
             "  Appointment requests: Riverside's queue (/staff/riverside/appointments/requests/) has",
             "  Maria's flu shot and Chen's new time; Maria can cancel her follow-up visit in the portal.",
+            "  Self-booking: at Riverside, Book a visit on the portal's Appointments page offers the open",
+            "  times of a follow-up visit (working hours: /staff/riverside/setup/providers/).",
         ]
         if self.invitation_links:
             lines.append("  Pending invitation links (open in a private window to try accepting):")
