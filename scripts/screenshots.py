@@ -109,15 +109,28 @@ def take_request_screens(browser) -> None:
 
 
 def take_account_and_trust_screens(browser) -> None:
-    """A receipt, the account page, a documents-only guardian's home, and payments needing attention."""
+    """A receipt, the account page, a documents-only guardian's home, payments needing attention, and
+    self-booking (a provider's working hours, a patient's open times)."""
     shots = (
         ("portal-receipt-phone", 375, "olivia@patient.example", "/portal/orders/5/receipt/"),
         ("portal-account-phone", 375, "chen@patient.example", "/portal/account/"),
         ("portal-proxy-dashboard-phone", 375, "daniel@patient.example", "/portal/"),
         ("staff-payment-attention", 1280, "owner@harbor.example", "/staff/harbor/payments/attention/"),
+        ("staff-provider-working-hours", 1280, "owner@riverside.example", "/staff/riverside/setup/providers/1/hours/"),
     )
     for name, width, email, path in shots:
         shoot(browser, name, width, email, path, full_page=True)
+    # Chen's open times of a follow-up visit at Riverside (the first week, as a phone shows it).
+    shoot(browser, "portal-open-times-phone", 375, "chen@patient.example", "/portal/appointments/book/2/")
+    # ... and the confirmation a chosen time asks for (the next week's first 9:00 AM).
+    context = browser.new_context(viewport={"width": 375, "height": 900})
+    page = context.new_page()
+    sign_in(page, "chen@patient.example")
+    page.goto(f"{BASE}/portal/appointments/book/2/?week=1")
+    page.get_by_role("button", name="9:00 AM").first.click()
+    page.wait_for_load_state("networkidle")
+    page.screenshot(path=str(OUT / "portal-open-time-confirm-phone.png"))
+    context.close()
 
 
 def main() -> None:
