@@ -14,7 +14,8 @@ import datetime
 import io
 
 from django.conf import settings
-from django.http import FileResponse
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
@@ -89,22 +90,28 @@ def refund_receipt_send(refund: Refund) -> None:
 # --- Finding them for the pages --------------------------------------------------------------------
 
 
-def order_receipt_payment(*, order: Order) -> Payment | None:
-    """The payment that paid the order, if it was paid (refunded since or not): its receipt stands."""
-    if order.paid_at is None:
-        return None
-    return (
-        Payment.objects.filter(order=order, status__in=RECEIPTED)
-        .select_related("order__clinic", "order__patient")
-        .order_by("created_at", "id")
-        .first()
-    )
+def receipt_payment_or_404(*, order: Order) -> Payment:
+    """The payment that paid the order (refunded since or not: its receipt stands); a 404 for an
+    order never paid. For the receipt pages of the portal and the staff area alike."""
+    payment = None
+    if order.paid_at is not None:
+        payment = (
+            Payment.objects.filter(order=order, status__in=RECEIPTED)
+            .select_related("order__clinic", "order__patient")
+            .order_by("created_at", "id")
+            .first()
+        )
+    if payment is None:
+        raise Http404
+    return payment
 
 
-def order_refund_for_receipt(*, order: Order, refund_id: int) -> Refund:
-    """One refund of this order (Refund.DoesNotExist for any other: the view's 404)."""
-    return Refund.objects.select_related("payment__order__clinic", "payment__order__patient").get(
-        pk=refund_id, payment__order=order
+def receipt_refund_or_404(*, order: Order, refund_id: int) -> Refund:
+    """One refund of this order; a 404 for any other."""
+    return get_object_or_404(
+        Refund.objects.select_related("payment__order__clinic", "payment__order__patient"),
+        pk=refund_id,
+        payment__order=order,
     )
 
 

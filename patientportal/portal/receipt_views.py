@@ -2,7 +2,7 @@
 as a printable page and as a PDF (for HSA/FSA claims). Scoped like the order page: another patient's
 or clinic's order, or a refund of another order, is 404."""
 
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
@@ -11,7 +11,6 @@ from patientportal.orders import selectors
 from patientportal.orders.models import Order
 from patientportal.patients.services import patient_record_viewed
 from patientportal.payments import receipts
-from patientportal.payments.models import Payment, Refund
 from patientportal.payments.notices import payment_receipt as payment_receipt_content
 from patientportal.payments.notices import refund_notice
 from patientportal.portal.access import PortalRequest, portal_view
@@ -21,25 +20,11 @@ def _order(request: PortalRequest, order_id: int) -> Order:
     return selectors.order_get_for_patient(patient=request.portal.patient, order_id=order_id)
 
 
-def _paid(order: Order) -> Payment:
-    payment = receipts.order_receipt_payment(order=order)
-    if payment is None:
-        raise Http404
-    return payment
-
-
-def _refund(order: Order, refund_id: int) -> Refund:
-    try:
-        return receipts.order_refund_for_receipt(order=order, refund_id=refund_id)
-    except Refund.DoesNotExist:
-        raise Http404 from None
-
-
 @require_GET
 @portal_view(Feature.ORDERS)
 def payment_receipt(request: PortalRequest, order_id: int) -> HttpResponse:
     order = _order(request, order_id)
-    receipt = payment_receipt_content(_paid(order))
+    receipt = payment_receipt_content(receipts.receipt_payment_or_404(order=order))
     patient_record_viewed(patient=request.portal.patient, actor=request.user, what="portal.receipt")
     return render(request, "portal/orders/payment_receipt.html", {"order": order, "receipt": receipt})
 
@@ -48,7 +33,7 @@ def payment_receipt(request: PortalRequest, order_id: int) -> HttpResponse:
 @portal_view(Feature.ORDERS)
 def payment_receipt_pdf(request: PortalRequest, order_id: int) -> FileResponse:
     order = _order(request, order_id)
-    receipt = payment_receipt_content(_paid(order))
+    receipt = payment_receipt_content(receipts.receipt_payment_or_404(order=order))
     patient_record_viewed(patient=request.portal.patient, actor=request.user, what="portal.receipt_pdf")
     return receipts.receipt_download(receipts.payment_receipt_pdf(receipt), title=f"Receipt {receipt.receipt_number}")
 
@@ -57,7 +42,7 @@ def payment_receipt_pdf(request: PortalRequest, order_id: int) -> FileResponse:
 @portal_view(Feature.ORDERS)
 def refund_receipt(request: PortalRequest, order_id: int, refund_id: int) -> HttpResponse:
     order = _order(request, order_id)
-    notice = refund_notice(_refund(order, refund_id))
+    notice = refund_notice(receipts.receipt_refund_or_404(order=order, refund_id=refund_id))
     patient_record_viewed(patient=request.portal.patient, actor=request.user, what="portal.receipt")
     return render(request, "portal/orders/refund_receipt.html", {"order": order, "notice": notice})
 
@@ -66,7 +51,7 @@ def refund_receipt(request: PortalRequest, order_id: int, refund_id: int) -> Htt
 @portal_view(Feature.ORDERS)
 def refund_receipt_pdf(request: PortalRequest, order_id: int, refund_id: int) -> FileResponse:
     order = _order(request, order_id)
-    notice = refund_notice(_refund(order, refund_id))
+    notice = refund_notice(receipts.receipt_refund_or_404(order=order, refund_id=refund_id))
     patient_record_viewed(patient=request.portal.patient, actor=request.user, what="portal.receipt_pdf")
     content = receipts.refund_receipt_pdf(notice, clinic=order.clinic, patient_name=order.patient.full_name)
     return receipts.receipt_download(content, title=f"Refund receipt {notice.receipt_number}")

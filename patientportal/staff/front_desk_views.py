@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -29,7 +29,7 @@ from patientportal.staff.scheduling_forms import AppointmentForm, ScheduleDayFor
 
 # Patients a search on the booking page shows: enough to tell namesakes apart, few enough to read.
 PATIENTS_TO_PICK_FROM = 10
-# The day's schedule shows this many providers a page (as scheduling_views.PROVIDERS_PER_PAGE).
+# The day's schedule (and its printed list) without a chosen provider shows this many providers a page.
 PROVIDERS_PER_PAGE = 5
 
 DESK_MOVE_DONE = {
@@ -63,6 +63,31 @@ class OpenTimeLink:
     open_time: front_desk.OpenTime
     label: str
     url: str
+
+
+def schedule_shown(
+    clinic: Clinic,
+    *,
+    day: datetime.date,
+    providers: list[selectors.ProviderDay],
+    chosen: selectors.ProviderDay | None,
+    page_number: int | str | None,
+) -> tuple[list[selectors.ProviderDay], Page[selectors.ProviderDay] | None, list[Appointment]]:
+    """What the day's schedule and its printed list show: the chosen provider, or a page of the
+    providers who have appointments that day (with the page), and their appointments."""
+    provider_page = None
+    if chosen is not None:
+        shown = [chosen]
+    else:
+        busy = [item for item in providers if item.total]
+        provider_page = Paginator(busy, PROVIDERS_PER_PAGE).get_page(page_number)
+        shown = list(provider_page.object_list)
+    appointments = (
+        list(selectors.appointments_for_day(clinic=clinic, day=day, provider_ids=[item.provider_id for item in shown]))
+        if any(item.total for item in shown)
+        else []
+    )
+    return shown, provider_page, appointments
 
 
 def day_desk_context(
@@ -331,15 +356,8 @@ def schedule_print(request: StaffRequest) -> HttpResponse:
     back = SchedulePlaceForm(request.GET).back_query()
     providers = selectors.providers_on_day(clinic=clinic, day=day)
     chosen = next((item for item in providers if item.provider_id == back.get("provider")), None)
-    if chosen is not None:
-        shown = [chosen]
-    else:
-        busy = [item for item in providers if item.total]
-        shown = list(Paginator(busy, PROVIDERS_PER_PAGE).get_page(back.get("page")).object_list)
-    appointments = (
-        list(selectors.appointments_for_day(clinic=clinic, day=day, provider_ids=[item.provider_id for item in shown]))
-        if any(item.total for item in shown)
-        else []
+    shown, _provider_page, appointments = schedule_shown(
+        clinic, day=day, providers=providers, chosen=chosen, page_number=back.get("page")
     )
     services.schedule_viewed(clinic=clinic, day=day, appointments=appointments, actor=request.user)
     return render(

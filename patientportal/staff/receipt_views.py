@@ -2,7 +2,7 @@
 and PDFs the patient has). Scoped like the order page: another clinic's order is 404; opening one is
 audited as viewing the order."""
 
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
@@ -10,7 +10,6 @@ from patientportal.orders import selectors
 from patientportal.orders.models import Order
 from patientportal.orders.services import order_viewed
 from patientportal.payments import receipts
-from patientportal.payments.models import Payment, Refund
 from patientportal.payments.notices import payment_receipt as payment_receipt_content
 from patientportal.payments.notices import refund_notice
 from patientportal.staff.access import StaffRequest, staff_view
@@ -23,25 +22,11 @@ def _order(request: StaffRequest, order_id: int) -> Order:
     return order
 
 
-def _paid(order: Order) -> Payment:
-    payment = receipts.order_receipt_payment(order=order)
-    if payment is None:
-        raise Http404
-    return payment
-
-
-def _refund(order: Order, refund_id: int) -> Refund:
-    try:
-        return receipts.order_refund_for_receipt(order=order, refund_id=refund_id)
-    except Refund.DoesNotExist:
-        raise Http404 from None
-
-
 @require_GET
 @staff_view(roles=ORDER_ROLES)
 def payment_receipt(request: StaffRequest, order_id: int) -> HttpResponse:
     order = _order(request, order_id)
-    receipt = payment_receipt_content(_paid(order))
+    receipt = payment_receipt_content(receipts.receipt_payment_or_404(order=order))
     return render(request, "staff/orders/payment_receipt.html", {"order": order, "receipt": receipt})
 
 
@@ -49,7 +34,7 @@ def payment_receipt(request: StaffRequest, order_id: int) -> HttpResponse:
 @staff_view(roles=ORDER_ROLES)
 def payment_receipt_pdf(request: StaffRequest, order_id: int) -> FileResponse:
     order = _order(request, order_id)
-    receipt = payment_receipt_content(_paid(order))
+    receipt = payment_receipt_content(receipts.receipt_payment_or_404(order=order))
     return receipts.receipt_download(receipts.payment_receipt_pdf(receipt), title=f"Receipt {receipt.receipt_number}")
 
 
@@ -57,7 +42,7 @@ def payment_receipt_pdf(request: StaffRequest, order_id: int) -> FileResponse:
 @staff_view(roles=ORDER_ROLES)
 def refund_receipt(request: StaffRequest, order_id: int, refund_id: int) -> HttpResponse:
     order = _order(request, order_id)
-    notice = refund_notice(_refund(order, refund_id))
+    notice = refund_notice(receipts.receipt_refund_or_404(order=order, refund_id=refund_id))
     return render(request, "staff/orders/refund_receipt.html", {"order": order, "notice": notice})
 
 
@@ -65,6 +50,6 @@ def refund_receipt(request: StaffRequest, order_id: int, refund_id: int) -> Http
 @staff_view(roles=ORDER_ROLES)
 def refund_receipt_pdf(request: StaffRequest, order_id: int, refund_id: int) -> FileResponse:
     order = _order(request, order_id)
-    notice = refund_notice(_refund(order, refund_id))
+    notice = refund_notice(receipts.receipt_refund_or_404(order=order, refund_id=refund_id))
     content = receipts.refund_receipt_pdf(notice, clinic=order.clinic, patient_name=order.patient.full_name)
     return receipts.receipt_download(content, title=f"Refund receipt {notice.receipt_number}")

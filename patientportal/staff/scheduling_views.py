@@ -23,12 +23,10 @@ from patientportal.scheduling.errors import SchedulingError
 from patientportal.scheduling.models import Appointment
 from patientportal.staff.access import StaffRequest, staff_view
 from patientportal.staff.forms import ScheduleProvidersForm
-from patientportal.staff.front_desk_views import day_desk_context
+from patientportal.staff.front_desk_views import PROVIDERS_PER_PAGE, day_desk_context, schedule_shown
 from patientportal.staff.scheduling_forms import SETUP_FORMS, AppointmentForm, AppointmentStatusForm, ScheduleDayForm
 
 SETUP_ROLES = (Role.OWNER, Role.ADMIN)
-# The schedule without a chosen provider shows this many providers' appointments a page.
-PROVIDERS_PER_PAGE = 5
 SETUP_TITLES = {
     "providers": gettext_lazy("Providers"),
     "locations": gettext_lazy("Locations"),
@@ -49,17 +47,8 @@ def schedule_day(request: StaffRequest) -> HttpResponse:
     providers = selectors.providers_on_day(clinic=clinic, day=day)
     picked = ScheduleProvidersForm(request.GET)
     chosen = next((item for item in providers if item.provider_id == picked.provider_id()), None)
-    provider_page = None
-    if chosen is not None:
-        shown = [chosen]
-    else:
-        busy = [item for item in providers if item.total]
-        provider_page = Paginator(busy, PROVIDERS_PER_PAGE).get_page(picked.page_number())
-        shown = list(provider_page.object_list)
-    appointments = (
-        list(selectors.appointments_for_day(clinic=clinic, day=day, provider_ids=[item.provider_id for item in shown]))
-        if any(item.total for item in shown)
-        else []
+    _shown, provider_page, appointments = schedule_shown(
+        clinic, day=day, providers=providers, chosen=chosen, page_number=picked.page_number()
     )
     services.schedule_viewed(clinic=clinic, day=day, appointments=appointments, actor=request.user)
     return render(
